@@ -1,0 +1,44 @@
+# rahat's front door. `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+STATICCHECK_VERSION := v0.8.2
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+TEST_FLAGS ?= -timeout 30m
+
+.DEFAULT_GOAL := help
+.PHONY: help prereq build dev test bench lint generate contracts contracts-check clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+prereq: ## check that Go and the PostgreSQL server binaries are installed
+	@bash scripts/prereq.sh
+
+build: ## build bin/rahat
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/rahat ./cmd/rahat
+
+dev: prereq build ## run everything on this machine: dev chain, contracts, workload, Postgres, indexer, APIs
+	./bin/rahat dev
+
+test: prereq ## run every test (real Postgres, real chain)
+	$(GO) test $(TEST_FLAGS) ./...
+
+bench: prereq build ## run the benchmarks; writes docs/benchmarks.md and bench/results.json
+	$(GO) run ./bench
+
+lint: ## go vet and staticcheck (pinned)
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+generate: ## regenerate the GraphQL schema and code from the contracts' ABIs
+	$(GO) generate ./...
+
+contracts: ## rebuild the contracts' artifacts and Go bindings (solc-js from npm, pinned)
+	bash contracts/build.sh
+
+contracts-check: ## fail if the committed contract artifacts differ from a fresh build
+	bash contracts/build.sh --check
+
+clean: ## remove build output and local state (the private Postgres of `make dev`)
+	rm -rf bin .rahat

@@ -1,0 +1,159 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rahataid/rahat/config"
+)
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "rahat.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const base = `
+log: {level: warn}
+database: {url: "postgres://file@localhost/db"}
+networks:
+  - name: dev
+    chain_id: 1337
+    rpc_url: http://127.0.0.1:8545
+sources:
+  - name: RahatTreasury
+    contract: RahatTreasury
+    address: "0x5FbDB2315678afecb367f032d93F642f64180aa3"
+  - name: RahatToken
+    contract: RahatToken
+    factory: {source: RahatTreasury, event: TokenCreated, param: tokenAddress}
+`
+
+func TestPrecedence(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, base)
+	tests := []struct {
+		name    string
+		env     []string
+		flags   map[string]string
+		wantURL string
+		wantLvl string
+	}{
+		{"file only", nil, nil, "postgres://file@localhost/db", "warn"},
+		{"env beats file", []string{"RAHAT_DATABASE_URL=postgres://env@localhost/db", "RAHAT_LOG_LEVEL=debug"}, nil, "postgres://env@localhost/db", "debug"},
+		{"DATABASE_URL beats file", []string{"DATABASE_URL=postgres://plain@localhost/db"}, nil, "postgres://plain@localhost/db", "warn"},
+		{"RAHAT_DATABASE_URL beats DATABASE_URL", []string{"DATABASE_URL=postgres://plain@localhost/db", "RAHAT_DATABASE_URL=postgres://env@localhost/db"}, nil, "postgres://env@localhost/db", "warn"},
+		{"flag beats env", []string{"RAHAT_DATABASE_URL=postgres://env@localhost/db"}, map[string]string{"database.url": "postgres://flag@localhost/db", "log.level": "error"}, "postgres://flag@localhost/db", "error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := config.Load(path, false, tt.env, tt.flags)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Database.URL != tt.wantURL || cfg.Log.Level != tt.wantLvl {
+				t.Fatalf("got url %q level %q, want %q %q", cfg.Database.URL, cfg.Log.Level, tt.wantURL, tt.wantLvl)
+			}
+		})
+	}
+}
+
+func TestDefaultsAndLists(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(writeFile(t, base), false, []string{
+		"RAHAT_NETWORKS_0_WS_URL=ws://127.0.0.1:8546",
+		"RAHAT_NETWORKS_0_POLL_INTERVAL=250ms",
+		"RAHAT_SOURCES_1_START_BLOCK=42",
+		"RAHAT_UNRELATED_SECRET=x",
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := cfg.Networks[0]
+	if n.WSURL != "ws://127.0.0.1:8546" || n.PollInterval.D() != 250*time.Millisecond || n.FinalityDepth != 64 || n.Concurrency != 4 {
+		t.Fatalf("network = %+v", n)
+	}
+	if cfg.Sources[1].StartBlock != 42 || cfg.Sources[1].Network != "dev" {
+		t.Fatalf("source = %+v", cfg.Sources[1])
+	}
+	if cfg.Serve.Addr != "127.0.0.1:8080" || !cfg.Database.Migrate {
+		t.Fatalf("defaults lost: %+v", cfg)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	t.Parallel()
+	missing := filepath.Join(t.TempDir(), "nope.yaml")
+	if _, err := config.Load(missing, true, nil, nil); err != nil {
+		t.Fatalf("optional missing file: %v", err)
+	}
+	if _, err := config.Load(missing, false, nil, nil); err == nil {
+		t.Fatal("required missing file: no error")
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		file  string
+		env   []string
+		flags map[string]string
+		want  string
+	}{
+		{"unknown yaml field", "log: {levl: info}", nil, nil, "field levl not found"},
+		{"bad level", "", []string{"RAHAT_LOG_LEVEL=loud"}, nil, "log.level"},
+		{"bad format flag", "", nil, map[string]string{"log.format": "xml"}, "log.format"},
+		{"bad duration", "", []string{"RAHAT_SERVE_SHUTDOWN_TIMEOUT=soon"}, nil, "RAHAT_SERVE_SHUTDOWN_TIMEOUT"},
+		{"bad int", "", nil, map[string]string{"database.max_conns": "many"}, "--database-max-conns"},
+		{"bad bool", "", []string{"RAHAT_DATABASE_MIGRATE=perhaps"}, nil, "database.migrate"},
+		{"db url scheme", "database: {url: mysql://x}", nil, nil, "database.url"},
+		{"missing chain id", "networks: [{name: a, rpc_url: 'http://x:1'}]", nil, nil, "networks[0].chain_id"},
+		{"bad rpc scheme", "networks: [{name: a, chain_id: 1, rpc_url: 'ftp://x:1'}]", nil, nil, "networks[0].rpc_url"},
+		{"duplicate network", "networks: [{name: a, chain_id: 1}, {name: a, chain_id: 2}]", nil, nil, "networks[1].name"},
+		{"bad finality tag", "networks: [{name: a, chain_id: 1, finality_tag: latest}]", nil, nil, "networks[0].finality_tag"},
+		{"bad address", "networks: [{name: a, chain_id: 1}]\nsources: [{name: s, contract: C, address: '0x12'}]", nil, nil, "sources[0].address"},
+		{"address and factory", "networks: [{name: a, chain_id: 1}]\nsources: [{name: s, contract: C, address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', factory: {source: s, event: E, param: p}}]", nil, nil, "sources[0]: has both"},
+		{"unknown factory source", "networks: [{name: a, chain_id: 1}]\nsources: [{name: s, contract: C, factory: {source: t, event: E, param: p}}]", nil, nil, "sources[0].factory.source"},
+		{"unknown network", "networks: [{name: a, chain_id: 1}, {name: b, chain_id: 2}]\nsources: [{name: s, contract: C, network: c, address: '0x5FbDB2315678afecb367f032d93F642f64180aa3'}]", nil, nil, "sources[0].network"},
+		{"list index gap", "", []string{"RAHAT_NETWORKS_3_NAME=x"}, nil, "list index"},
+		{"bad workload", "dev: {workload: huge}", nil, nil, "dev.workload"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.Load(writeFile(t, tt.file), false, tt.env, tt.flags)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestFieldsNameEveryKey(t *testing.T) {
+	t.Parallel()
+	seen := map[string]config.Field{}
+	for _, f := range config.Fields() {
+		seen[f.Key] = f
+	}
+	for key, env := range map[string]string{
+		"database.url":            "RAHAT_DATABASE_URL",
+		"networks.*.rpc_url":      "RAHAT_NETWORKS_N_RPC_URL",
+		"sources.*.factory.event": "RAHAT_SOURCES_N_FACTORY_EVENT",
+		"dev.block_interval":      "RAHAT_DEV_BLOCK_INTERVAL",
+	} {
+		if seen[key].Env != env {
+			t.Errorf("%s: env %q, want %q", key, seen[key].Env, env)
+		}
+	}
+	if seen["database.read_url"].Flag != "database-read-url" || seen["networks.*.rpc_url"].Flag != "" {
+		t.Errorf("flags: %+v %+v", seen["database.read_url"], seen["networks.*.rpc_url"])
+	}
+}
