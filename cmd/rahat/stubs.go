@@ -27,6 +27,3 @@ func deployCommand() *Command {
 func chainCommand() *Command {
 	return &Command{Name: "chain", Summary: "run the embedded dev chain alone, serving JSON-RPC", Config: true, Exec: notYet}
 }
-func migrateCommand() *Command {
-	return &Command{Name: "migrate", Summary: "apply pending database migrations", Config: true, Exec: notYet}
-}

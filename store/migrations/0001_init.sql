@@ -1,0 +1,11 @@
+-- 0001_init: what every later migration may rely on.
+--
+-- btree_gist gives GiST operator classes to plain scalar types, so that one exclusion
+-- constraint can combine equality on an id with overlap of a block range, as the block-range
+-- versions of mutable entities need (see DESIGN.md, "Reorgs"):
+--
+--   exclude using gist (id with =, block_range with &&)
+--
+-- It ships with PostgreSQL's contrib modules and is a trusted extension (PostgreSQL 13+), so a
+-- database owner without superuser rights may create it.
+create extension if not exists btree_gist;
