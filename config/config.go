@@ -61,6 +61,8 @@ type Index struct {
 	BatchBlocks uint64 `yaml:"batch_blocks"`
 	// PartitionBlocks is the block span of one partition of the event tables.
 	PartitionBlocks uint64 `yaml:"partition_blocks"`
+	// MetricsAddr is where `rahat index` serves /metrics, /healthz and /readyz; empty disables it.
+	MetricsAddr string `yaml:"metrics_addr"`
 }
 
 // Serve configures `rahat serve`.
@@ -89,7 +91,7 @@ func Defaults() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		StateDir: ".rahat",
 		Database: Database{Migrate: true, MaxConns: 16},
-		Index:    Index{BatchBlocks: 2000, PartitionBlocks: 1_000_000},
+		Index:    Index{BatchBlocks: 2000, PartitionBlocks: 1_000_000, MetricsAddr: "127.0.0.1:9091"},
 		Serve:    Serve{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second)},
 		Dev:      Dev{ChainAddr: "127.0.0.1:8545", BlockInterval: Duration(time.Second), Workload: "demo", Seed: 1},
 	}

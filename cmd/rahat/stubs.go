@@ -15,15 +15,9 @@ func notYet(context.Context, *Env, config.Config, *slog.Logger, []string) error 
 func devCommand() *Command {
 	return &Command{Name: "dev", Summary: "run everything on this machine: dev chain, contracts, workload, Postgres, indexer, APIs", Config: true, Exec: notYet}
 }
-func indexCommand() *Command {
-	return &Command{Name: "index", Summary: "index the configured contracts into Postgres (backfill, then live)", Config: true, Exec: notYet}
-}
 func serveCommand() *Command {
 	return &Command{Name: "serve", Summary: "serve GraphQL, REST, the SMS webhook and /metrics", Config: true, Exec: notYet}
 }
 func deployCommand() *Command {
 	return &Command{Name: "deploy", Summary: "deploy the contracts and write their addresses to the manifest", Config: true, Exec: notYet}
-}
-func chainCommand() *Command {
-	return &Command{Name: "chain", Summary: "run the embedded dev chain alone, serving JSON-RPC", Config: true, Exec: notYet}
 }
