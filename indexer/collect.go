@@ -1,0 +1,310 @@
+package indexer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/rahataid/rahat/indexer/schema"
+)
+
+// errInconsistent means the node's answers did not describe one chain (a reorg happened between two
+// calls, or a load-balanced node answered from two backends); the work is redone from scratch.
+var errInconsistent = errors.New("node answers are inconsistent (chain changed while fetching)")
+
+// record is one decoded log, ready to be written and handed to the handlers.
+type record struct {
+	table *schema.Table
+	row   []any
+	event Event
+}
+
+// batch is the fetched content of blocks [from, to], ready for one transaction.
+type batch struct {
+	seq       int
+	from, to  uint64
+	records   []record   // in (block, log index) order, without duplicates
+	instances []instance // instances created in the range, in (block, log index) order
+	headers   []*header  // every block for the unfinalised path; only `to` for final ranges
+	known     int        // len(routes.addrs) the fetch started with
+	rt        *routes    // the routes the fetch started with
+	dec       []decoded  // the decoded logs behind records, kept for a supplement
+}
+
+// last returns the header of the batch's last block.
+func (b *batch) last() *header { return b.headers[len(b.headers)-1] }
+
+type decoded struct {
+	log   types.Log
+	src   *source
+	table *schema.Table
+	vals  map[string]any
+}
+
+// logsAdaptive fetches the logs of addrs over [from, to], in address chunks, splitting the range
+// when the node refuses it as too large.
+func (r *run) logsAdaptive(ctx context.Context, from, to uint64, addrs []common.Address) ([]types.Log, error) {
+	var out []types.Log
+	for i := 0; i < len(addrs); i += r.cfg.AddressChunk {
+		chunk := addrs[i:min(i+r.cfg.AddressChunk, len(addrs))]
+		logs, err := r.logsSplit(ctx, from, to, chunk)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, logs...)
+	}
+	return out, nil
+}
+
+func (r *run) logsSplit(ctx context.Context, from, to uint64, addrs []common.Address) ([]types.Log, error) {
+	logs, err := r.node.getLogs(ctx, from, to, addrs, r.cat.topics)
+	var re *rangeError
+	if errors.As(err, &re) && to > from {
+		size := r.sizer.tooLarge(to-from+1, re)
+		r.log.Debug("splitting log range", "from", from, "to", to, "size", size, "hint", re.suggest)
+		var out []types.Log
+		for a := from; a <= to; a += size {
+			part, err := r.logsSplit(ctx, a, min(a+size-1, to), addrs)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, part...)
+		}
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.sizer.ok(to - from + 1)
+	return logs, nil
+}
+
+// collect fetches and decodes every log of [from, to] for rt's addresses and for the instances the
+// range itself creates: logs of the known addresses first, then, as long as factory events announce
+// new instances, the logs of just those instances from their creation block to `to`. No second pass
+// over the range is made for the addresses already fetched.
+//
+// hdrs, when set, holds the header of every block of the range (the unfinalised path): every log
+// must carry its block's hash, and the last header is re-read afterwards to prove the node did not
+// switch branches in between. Without hdrs (final blocks), only the last block's header is fetched,
+// for the checkpoint, plus headers of blocks whose logs lack blockTimestamp.
+func (r *run) collect(ctx context.Context, rt *routes, from, to uint64, hdrs []*header) (*batch, error) {
+	b := &batch{from: from, to: to, known: len(rt.addrs), rt: rt}
+	logs, err := r.logsAdaptive(ctx, from, to, rt.addrs)
+	if err != nil {
+		return nil, err
+	}
+	dec, inst, err := r.decodeAll(ctx, rt, logs, to)
+	if err != nil {
+		return nil, err
+	}
+	b.instances = inst
+	return r.finish(ctx, b, dec, hdrs)
+}
+
+// decodeAll decodes logs and follows factory events to a fixed point.
+func (r *run) decodeAll(ctx context.Context, rt *routes, logs []types.Log, to uint64) ([]decoded, []instance, error) {
+	var out []decoded
+	var found []instance
+	local := rt
+	for len(logs) > 0 {
+		var fresh []instance
+		for i := range logs {
+			d, ok := r.decode(local, &logs[i])
+			if !ok {
+				continue
+			}
+			out = append(out, d)
+			for _, ref := range d.src.children {
+				if ref.topic0 != d.log.Topics[0] {
+					continue
+				}
+				addr, ok := d.vals[ref.col].(common.Address)
+				if !ok {
+					continue
+				}
+				fresh = append(fresh, instance{
+					Source: ref.child.cfg.Name, Address: addr, Factory: d.log.Address,
+					Block: d.log.BlockNumber, BlockHash: d.log.BlockHash, TxHash: d.log.TxHash, LogIndex: d.log.Index,
+				})
+			}
+		}
+		slices.SortFunc(fresh, func(a, b instance) int { return cmpPos(a.Block, a.LogIndex, b.Block, b.LogIndex) })
+		next := local.withInstances(fresh)
+		added := next.instances[len(local.instances):]
+		if len(added) == 0 {
+			break
+		}
+		found = append(found, added...)
+		local = next
+		addrs := make([]common.Address, len(added))
+		first := added[0].Block
+		for i, in := range added {
+			addrs[i] = in.Address
+			first = min(first, in.Block)
+		}
+		var err error
+		if logs, err = r.logsAdaptive(ctx, first, to, addrs); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, found, nil
+}
+
+// decode routes a log by (address -> source, topic0 -> event) and decodes it.
+func (r *run) decode(rt *routes, l *types.Log) (decoded, bool) {
+	if l.Removed || len(l.Topics) == 0 {
+		return decoded{}, false
+	}
+	src := rt.byAddr[l.Address]
+	if src == nil || l.BlockNumber < rt.from[l.Address] {
+		return decoded{}, false
+	}
+	t := src.byTopic[l.Topics[0]]
+	if t == nil {
+		return decoded{}, false
+	}
+	vals, err := t.Decode(l)
+	if err != nil {
+		r.m.undecodable.WithLabelValues(r.net).Inc()
+		r.log.Warn("skipping undecodable log", "source", src.cfg.Name, "event", t.Signature,
+			"block", l.BlockNumber, "log_index", l.Index, "tx", l.TxHash, "err", err)
+		return decoded{}, false
+	}
+	return decoded{log: *l, src: src, table: t, vals: vals}, true
+}
+
+func cmpPos(b1 uint64, i1 uint, b2 uint64, i2 uint) int {
+	switch {
+	case b1 < b2:
+		return -1
+	case b1 > b2:
+		return 1
+	case i1 < i2:
+		return -1
+	case i1 > i2:
+		return 1
+	}
+	return 0
+}
+
+// finish checks the logs against the headers, fills in timestamps and builds the rows.
+func (r *run) finish(ctx context.Context, b *batch, dec []decoded, hdrs []*header) (*batch, error) {
+	slices.SortFunc(dec, func(x, y decoded) int { return cmpPos(x.log.BlockNumber, x.log.Index, y.log.BlockNumber, y.log.Index) })
+	dec = slices.CompactFunc(dec, func(x, y decoded) bool {
+		return x.log.BlockNumber == y.log.BlockNumber && x.log.Index == y.log.Index
+	})
+	byNum := map[uint64]*header{}
+	if hdrs != nil {
+		for _, h := range hdrs {
+			byNum[uint64(h.Number)] = h
+		}
+		b.headers = hdrs
+	} else {
+		need := []uint64{b.to}
+		seen := map[uint64]bool{b.to: true}
+		for _, d := range dec {
+			if d.log.BlockTimestamp == 0 && !seen[d.log.BlockNumber] {
+				seen[d.log.BlockNumber] = true
+				need = append(need, d.log.BlockNumber)
+			}
+		}
+		hs, err := r.node.headers(ctx, need)
+		if err != nil {
+			return nil, err
+		}
+		for i, h := range hs {
+			if h == nil {
+				return nil, fmt.Errorf("block %d: %w (node does not have it)", need[i], errInconsistent)
+			}
+			byNum[need[i]] = h
+		}
+		b.headers = []*header{byNum[b.to]}
+	}
+	for i := range dec {
+		l := &dec[i].log
+		h := byNum[l.BlockNumber]
+		if h != nil && h.Hash != l.BlockHash {
+			return nil, fmt.Errorf("log %d/%d has block hash %s, header says %s: %w", l.BlockNumber, l.Index, l.BlockHash, h.Hash, errInconsistent)
+		}
+		if hdrs != nil && h == nil {
+			return nil, fmt.Errorf("log of block %d outside range %d-%d: %w", l.BlockNumber, b.from, b.to, errInconsistent)
+		}
+		if l.BlockTimestamp == 0 && h != nil {
+			l.BlockTimestamp = uint64(h.Time)
+		}
+	}
+	if hdrs != nil {
+		// The node must still be on the branch the headers describe, else the logs may be of another.
+		again, err := r.node.headers(ctx, []uint64{b.to})
+		if err != nil {
+			return nil, err
+		}
+		if again[0] == nil || again[0].Hash != b.last().Hash {
+			return nil, fmt.Errorf("block %d changed while fetching: %w", b.to, errInconsistent)
+		}
+	}
+	b.dec = dec
+	b.records = make([]record, 0, len(dec))
+	for i := range dec {
+		rec, err := r.build(&dec[i])
+		if err != nil {
+			return nil, err
+		}
+		b.records = append(b.records, rec)
+	}
+	return b, nil
+}
+
+// build converts a decoded log to a table row and an Event.
+func (r *run) build(d *decoded) (record, error) {
+	l := &d.log
+	t := d.table
+	row := make([]any, 0, len(t.Columns))
+	row = append(row, int64(r.cfg.Network.ChainID), l.Address.Bytes(), int64(l.BlockNumber), l.BlockHash.Bytes(),
+		int64(l.BlockTimestamp), l.TxHash.Bytes(), int32(l.TxIndex), int32(l.Index))
+	args := make(map[string]any, len(t.Params()))
+	for _, c := range t.Params() {
+		v, ok := d.vals[c.Name]
+		if !ok {
+			return record{}, fmt.Errorf("decoding %s at %d/%d: parameter %s missing", t.Signature, l.BlockNumber, l.Index, c.Name)
+		}
+		pv, err := c.PGValue(v)
+		if err != nil {
+			return record{}, fmt.Errorf("encoding %s at %d/%d: %w", t.Signature, l.BlockNumber, l.Index, err)
+		}
+		row = append(row, pv)
+		args[c.Key] = c.ArgValue(v)
+	}
+	return record{table: t, row: row, event: Event{
+		ChainID: r.cfg.Network.ChainID, Source: d.src.cfg.Name, Contract: d.src.cfg.Contract, Name: t.Event,
+		Address: l.Address, BlockNumber: l.BlockNumber, BlockHash: l.BlockHash, BlockTime: l.BlockTimestamp,
+		TxHash: l.TxHash, TxIndex: l.TxIndex, LogIndex: l.Index, Args: args,
+	}}, nil
+}
+
+// supplement completes a final-range batch fetched before earlier batches committed new instances:
+// it fetches the logs of just those instances over the batch's range and merges them in.
+func (r *run) supplement(ctx context.Context, b *batch, cur *routes) (*batch, error) {
+	if len(cur.addrs) <= b.known {
+		return b, nil
+	}
+	missing := cur.addrs[b.known:]
+	logs, err := r.logsAdaptive(ctx, b.from, b.to, missing)
+	if err != nil {
+		return nil, err
+	}
+	base := cur.withInstances(b.instances)
+	dec, inst, err := r.decodeAll(ctx, base, logs, b.to)
+	if err != nil {
+		return nil, err
+	}
+	nb := &batch{seq: b.seq, from: b.from, to: b.to, known: len(cur.addrs), rt: cur}
+	nb.instances = append(append([]instance(nil), b.instances...), inst...)
+	slices.SortFunc(nb.instances, func(x, y instance) int { return cmpPos(x.Block, x.LogIndex, y.Block, y.LogIndex) })
+	return r.finish(ctx, nb, append(append([]decoded(nil), b.dec...), dec...), nil)
+}

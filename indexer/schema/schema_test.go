@@ -1,0 +1,148 @@
+package schema
+
+import (
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/accounts/abi"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+func TestSnake(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"RahatTreasury":          "rahat_treasury",
+		"TokenMintedAndSent":     "token_minted_and_sent",
+		"tokenAddress":           "token_address",
+		"OTPHash":                "otp_hash",
+		"ERC20Token":             "erc20_token",
+		"claimId":                "claim_id",
+		"_amount":                "amount",
+		"a__b":                   "a_b",
+		"WalkInBeneficiaryAdded": "walk_in_beneficiary_added",
+		"from":                   "from",
+	} {
+		if got := Snake(in); got != want {
+			t.Errorf("Snake(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIdentLimit(t *testing.T) {
+	t.Parallel()
+	long := "evt_" + strings.Repeat("very_long_contract_name_", 3) + "event"
+	a, b := Ident(long), Ident(long+"2")
+	if len(a) != MaxIdentLen || a == b || Ident(a) != a {
+		t.Fatalf("Ident(%q) = %q (%d bytes), Ident(+2) = %q", long, a, len(a), b)
+	}
+	if got := TableName("RahatProject", "TokensAllocated"); got != "evt_rahat_project_tokens_allocated" {
+		t.Fatalf("TableName = %q", got)
+	}
+}
+
+const testABI = `[
+ {"type":"event","name":"Thing","anonymous":false,"inputs":[
+  {"name":"","type":"address","indexed":true},
+  {"name":"blockNumber","type":"uint64","indexed":false},
+  {"name":"block_number","type":"uint8","indexed":false},
+  {"name":"tag","type":"string","indexed":true},
+  {"name":"ids","type":"uint256[]","indexed":false},
+  {"name":"who","type":"address[2]","indexed":false},
+  {"name":"code","type":"bytes32","indexed":false},
+  {"name":"pair","type":"tuple","indexed":false,"components":[{"name":"a","type":"int8"},{"name":"b","type":"bytes"}]}
+ ]},
+ {"type":"event","name":"Anon","anonymous":true,"inputs":[]}
+]`
+
+func TestTableFromABI(t *testing.T) {
+	t.Parallel()
+	a, err := abi.JSON(strings.NewReader(testABI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := ForContract("MyContract", &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) != 1 {
+		t.Fatalf("%d tables, want 1 (anonymous events are skipped)", len(tables))
+	}
+	tb := tables[0]
+	var got []string
+	for _, c := range tb.Params() {
+		got = append(got, c.Name+":"+c.SQLType)
+	}
+	want := "arg0:bytea block_number_1:numeric block_number_2:numeric tag:bytea ids:numeric[] who:bytea[] code:bytea pair:jsonb"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("columns\n got %s\nwant %s", strings.Join(got, " "), want)
+	}
+	if !tb.Params()[3].Hashed || tb.Params()[0].Key != "arg0" || tb.Params()[1].Key != "blockNumber" {
+		t.Fatalf("column details wrong: %+v", tb.Params())
+	}
+
+	// Round trip: pack a log, decode it, convert to pg values and Args.
+	ev := a.Events["Thing"]
+	who := [2]common.Address{common.HexToAddress("0x01"), common.HexToAddress("0x02")}
+	pair := struct {
+		A int8   `json:"a"`
+		B []byte `json:"b"`
+	}{-3, []byte{0xab}}
+	data, err := ev.Inputs.NonIndexed().Pack(uint64(7), uint8(9), []*big.Int{big.NewInt(1), big.NewInt(2)}, who, [32]byte{1}, pair)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tagHash := common.HexToHash("0xfeed")
+	l := &types.Log{Topics: []common.Hash{ev.ID, common.BytesToHash(common.HexToAddress("0xaa").Bytes()), tagHash}, Data: data}
+	vals, err := tb.Decode(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range tb.Params() {
+		pv, err := c.PGValue(vals[c.Name])
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		switch c.Name {
+		case "block_number_1":
+			if n := pv.(pgtype.Numeric); n.Int.Int64() != 7 {
+				t.Errorf("block_number_1 = %v", n.Int)
+			}
+			if c.ArgValue(vals[c.Name]).(*big.Int).Int64() != 7 {
+				t.Errorf("Args blockNumber not a *big.Int 7")
+			}
+		case "tag":
+			if common.BytesToHash(pv.([]byte)) != tagHash {
+				t.Errorf("tag = %x", pv)
+			}
+		case "ids":
+			if n := pv.([]pgtype.Numeric); len(n) != 2 || n[1].Int.Int64() != 2 {
+				t.Errorf("ids = %v", n)
+			}
+		case "who":
+			if b := pv.([][]byte); len(b) != 2 || common.BytesToAddress(b[1]) != who[1] {
+				t.Errorf("who = %x", b)
+			}
+		case "pair":
+			if s := string(pv.([]byte)); s != `{"a":"-3","b":"0xab"}` {
+				t.Errorf("pair = %s", s)
+			}
+		}
+	}
+	if len(tb.CreateSQL()) != 5 { // table, tx_hash, contract, and the two indexed parameters
+		t.Errorf("CreateSQL: %d statements", len(tb.CreateSQL()))
+	}
+}
+
+func TestParseBound(t *testing.T) {
+	t.Parallel()
+	from, to, err := ParseBound("FOR VALUES FROM ('1000000') TO ('2000000')")
+	if err != nil || from != 1000000 || to != 2000000 {
+		t.Fatalf("ParseBound = %d %d %v", from, to, err)
+	}
+	if _, _, err := ParseBound("DEFAULT"); err == nil {
+		t.Fatal("DEFAULT parsed")
+	}
+}
