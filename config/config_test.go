@@ -157,3 +157,14 @@ func TestFieldsNameEveryKey(t *testing.T) {
 		t.Errorf("flags: %+v %+v", seen["database.read_url"], seen["networks.*.rpc_url"])
 	}
 }
+
+func TestShippedConfigLoads(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load("../rahat.yaml", false, nil, nil)
+	if err != nil {
+		t.Fatalf("the repository's rahat.yaml: %v", err)
+	}
+	if cfg.Dev.Workload != "demo" || cfg.Serve.Addr == "" {
+		t.Fatalf("unexpected values: %+v", cfg)
+	}
+}
