@@ -66,3 +66,30 @@ func TestHash(t *testing.T) {
 		t.Fatal("a short key was accepted")
 	}
 }
+
+func TestBox(t *testing.T) {
+	t.Parallel()
+	b, err := phone.NewBox(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, _ := b.Seal("+9779812345678")
+	s2, _ := b.Seal("+9779812345678")
+	if bytes.Equal(s1, s2) || bytes.Contains(s1, []byte("9812345678")) {
+		t.Fatal("sealing is deterministic or leaks the number")
+	}
+	if got, err := b.Open(s1); err != nil || got != "+9779812345678" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	s1[len(s1)-1] ^= 1
+	if _, err := b.Open(s1); err == nil {
+		t.Fatal("a tampered number opened")
+	}
+	other, _ := phone.NewBox(bytes.Repeat([]byte{2}, 32))
+	if _, err := other.Open(s2); err == nil {
+		t.Fatal("another key opened the number")
+	}
+	if _, err := phone.NewBox([]byte("short")); err == nil {
+		t.Fatal("a short key was accepted")
+	}
+}
