@@ -82,3 +82,66 @@ func (d *database) Close() {
 		}
 	}
 }
+
+// openDevDatabase opens the database for `rahat dev`. The embedded chain starts afresh at every run, so
+// an index of an earlier run's chain cannot continue: the private cluster's database is recreated, and a
+// database given by URL must not hold another chain's index.
+func openDevDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, embedded bool) (*database, error) {
+	if embedded && cfg.Database.URL == "" {
+		cfg.Database.Migrate = false
+		db, err := openDatabase(ctx, cfg, log, true)
+		if err != nil {
+			return nil, err
+		}
+		if err := db.recreate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if _, err := store.Migrate(ctx, db.Pool, log); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("migrating: %w", err)
+		}
+		return db, nil
+	}
+	db, err := openDatabase(ctx, cfg, log, true)
+	if err != nil {
+		return nil, err
+	}
+	if embedded {
+		var n int
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM indexer_chains`).Scan(&n); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("checking the database: %w", err)
+		}
+		if n > 0 {
+			db.Close()
+			return nil, errors.New("database.url already holds an index of another chain; the embedded chain starts afresh at every run: use an empty database")
+		}
+	}
+	return db, nil
+}
+
+// recreate drops and recreates the private cluster's database, and reopens the pool on it.
+func (d *database) recreate(ctx context.Context) error {
+	d.Pool.Close()
+	admin, err := store.Open(ctx, d.cluster.AdminURL(), store.PoolConfig{MaxConns: 2})
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	for _, q := range []string{
+		`DROP DATABASE IF EXISTS ` + pgcluster.DefaultDatabase + ` WITH (FORCE)`,
+		`CREATE DATABASE ` + pgcluster.DefaultDatabase,
+	} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			return fmt.Errorf("recreating the dev database: %w", err)
+		}
+	}
+	d.log.Info("dev database recreated for the new embedded chain")
+	pool, err := store.Open(ctx, d.URL, store.PoolConfig{})
+	if err != nil {
+		return err
+	}
+	d.Pool, d.Read = pool, pool
+	return nil
+}

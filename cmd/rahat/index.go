@@ -70,7 +70,7 @@ func runIndexers(ctx context.Context, cfg config.Config, db *database, log *slog
 			DB:              db.Pool,
 			ABI:             contracts.ABI,
 			Handlers:        handlers,
-			Logger:          log.With("network", n.Name),
+			Logger:          log,
 			Registry:        reg,
 			Progress:        progress,
 			PartitionBlocks: cfg.Index.PartitionBlocks,

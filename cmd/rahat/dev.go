@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/rahataid/rahat/config"
+	"github.com/rahataid/rahat/devchain"
+	"github.com/rahataid/rahat/indexer"
+	"github.com/rahataid/rahat/workload"
+)
+
+func devCommand() *Command {
+	return &Command{
+		Name:    "dev",
+		Summary: "run everything on this machine: dev chain, contracts, workload, Postgres, indexer, APIs",
+		Config:  true,
+		Exec:    runDev,
+	}
+}
+
+// runDev starts, in order: Postgres (private unless database.url is set), the embedded chain (unless a
+// network is configured), the contracts, the indexer, the HTTP server and the workload; it runs until
+// interrupted and then stops them in reverse order.
+func runDev(ctx context.Context, env *Env, cfg config.Config, log *slog.Logger, _ []string) error {
+	embedded := len(cfg.Networks) == 0
+	db, err := openDevDatabase(ctx, cfg, log, embedded)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	var (
+		chain *devchain.Chain
+		dep   *workload.Deployment
+	)
+	if embedded {
+		if chain, err = startChain(ctx, cfg, log, false); err != nil {
+			return err
+		}
+		defer chain.Close()
+		cfg.Networks = []config.Network{{
+			Name: "dev", ChainID: devchain.ChainID, RPCURL: chain.HTTPURL(), WSURL: chain.WSURL(),
+			FinalityDepth: devchain.DefaultFinalityDepth, PollInterval: config.Duration(time.Second),
+			MaxBlockRange: 10_000, Concurrency: 4, RequestTimeout: config.Duration(30 * time.Second),
+		}}
+		if dep, err = workload.Deploy(ctx, chain.Client(), chain.Keys()[0], chainOptions(cfg, chain, log)); err != nil {
+			return fmt.Errorf("deploying the contracts: %w", err)
+		}
+		cfg.Sources = dep.Sources("dev")
+		fmt.Fprintf(env.Stdout, "\nrahat dev\n  chain     %s (websocket %s, chain id %d)\n  treasury  %s\n  projects  %s (factory)\n",
+			chain.HTTPURL(), chain.WSURL(), devchain.ChainID, dep.Treasury, dep.ProjectFactory)
+	}
+
+	reg := newRegistry()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return runIndexers(gctx, cfg, db, log, reg, indexer.NewProgress(env.Stderr, log, 10*time.Second))
+	})
+	mux := http.NewServeMux()
+	mountOps(mux, reg, db)
+	g.Go(func() error { return serveHTTP(gctx, log, cfg.Serve.Addr, mux, cfg.Serve.ShutdownTimeout.D()) })
+	fmt.Fprintf(env.Stdout, "  http      http://%s (/metrics, /healthz, /readyz)\n\n", cfg.Serve.Addr)
+
+	if chain != nil && cfg.Dev.Workload != "none" {
+		g.Go(func() error { return playWorkload(gctx, cfg, chain, dep, log) })
+	}
+	err = g.Wait()
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// playWorkload runs the configured workload profile on the embedded chain; demo keeps going until ctx ends.
+func playWorkload(ctx context.Context, cfg config.Config, chain *devchain.Chain, dep *workload.Deployment, log *slog.Logger) error {
+	wcfg, err := workload.Profile(cfg.Dev.Workload, cfg.Dev.Seed)
+	if err != nil {
+		return err
+	}
+	w, err := workload.New(ctx, chain.Client(), dep, chain.Keys()[0], wcfg, chainOptions(cfg, chain, log))
+	if err != nil {
+		return err
+	}
+	sum, err := w.Run(ctx)
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("workload: %w", err)
+	}
+	log.Info("workload finished", "transactions", sum.Transactions, "events", sum.Total())
+	return nil
+}
+
+// chainOptions makes the workload seal blocks itself when the embedded chain only seals on demand.
+func chainOptions(cfg config.Config, chain *devchain.Chain, log *slog.Logger) workload.Options {
+	opts := workload.Options{Logger: log}
+	if cfg.Dev.BlockInterval == 0 {
+		opts.Seal = func(ctx context.Context) error { _, err := chain.Mine(ctx, 1); return err }
+	}
+	return opts
+}
