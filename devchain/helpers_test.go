@@ -1,0 +1,209 @@
+package devchain
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/params"
+	"github.com/ethereum/go-ethereum/rpc"
+)
+
+// pingTopic is topic0 of the test contract's only event, Ping(address indexed sender, uint256 i).
+var pingTopic = crypto.Keccak256Hash([]byte("Ping(address,uint256)"))
+
+// pingInitCode returns the creation code of a tiny contract, hand-assembled so that this package
+// does not depend on the Solidity build: every call reads n from the first calldata word and
+// emits Ping(msg.sender, i) for i = 0..n-1.
+func pingInitCode() []byte {
+	runtime := []byte{
+		0x60, 0x00, 0x35, // PUSH1 0 CALLDATALOAD            [n]
+		0x60, 0x00, // PUSH1 0                               [i n]
+		0x5b,       // 0x05 JUMPDEST loop
+		0x81, 0x81, // DUP2 DUP2                             [i n i n]
+		0x10, 0x15, // LT ISZERO                             [!(i<n) i n]
+		0x60, 0x3e, 0x57, // PUSH1 end JUMPI                 [i n]
+		0x80, 0x60, 0x00, 0x52, // DUP1 PUSH1 0 MSTORE       mem[0:32] = i
+		0x33, // CALLER                                      [sender i n]
+		0x7f, // PUSH32 topic0
+	}
+	runtime = append(runtime, pingTopic.Bytes()...)
+	runtime = append(runtime,
+		0x60, 0x20, 0x60, 0x00, 0xa2, // PUSH1 32 PUSH1 0 LOG2
+		0x60, 0x01, 0x01, // PUSH1 1 ADD                     [i+1 n]
+		0x60, 0x05, 0x56, // PUSH1 loop JUMP
+		0x5b, 0x00, // 0x3e JUMPDEST end, STOP
+	)
+	if len(runtime) != 0x40 {
+		panic("ping runtime layout changed; fix the jump targets")
+	}
+	// Constructor: copy the runtime (which follows these 11 bytes) to memory and return it.
+	init := []byte{0x60, byte(len(runtime)), 0x80, 0x60, 0x0b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3}
+	return append(init, runtime...)
+}
+
+// pingCall returns calldata asking the ping contract for n logs.
+func pingCall(n int) []byte { return common.BigToHash(big.NewInt(int64(n))).Bytes() }
+
+// startChain starts a chain for one test and closes it when the test ends.
+func startChain(t testing.TB, cfg Config) *Chain {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = testLogger(t)
+	}
+	c, err := Start(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("starting chain: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Errorf("closing chain: %v", err)
+		}
+	})
+	return c
+}
+
+// testLogger logs warnings and errors into the test's output.
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// testCtx returns a context bounded by a generous deadline so that a hung chain fails the test
+// instead of the whole run.
+func testCtx(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// dial connects to url (http or ws) the way an out-of-process indexer would. The HTTP transport
+// is the test's own so that its idle connections can be closed: go-ethereum's graceful HTTP
+// shutdown waits up to 5 s for a connection that was opened but never carried a request.
+func dial(t testing.TB, url string) (*rpc.Client, *ethclient.Client) {
+	t.Helper()
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	rc, err := rpc.DialOptions(t.Context(), url, rpc.WithHTTPClient(&http.Client{Transport: transport}))
+	if err != nil {
+		t.Fatalf("dialing %s: %v", url, err)
+	}
+	t.Cleanup(func() {
+		rc.Close()
+		transport.CloseIdleConnections()
+	})
+	return rc, ethclient.NewClient(rc)
+}
+
+// signTx signs a dynamic-fee transaction for the dev chain.
+func signTx(t testing.TB, key *ecdsa.PrivateKey, nonce uint64, to *common.Address, data []byte, gas uint64) *types.Transaction {
+	t.Helper()
+	tx, err := types.SignNewTx(key, types.LatestSignerForChainID(big.NewInt(ChainID)), &types.DynamicFeeTx{
+		ChainID:   big.NewInt(ChainID),
+		Nonce:     nonce,
+		GasTipCap: big.NewInt(params.GWei),
+		GasFeeCap: big.NewInt(100 * params.GWei),
+		Gas:       gas,
+		To:        to,
+		Data:      data,
+	})
+	if err != nil {
+		t.Fatalf("signing tx: %v", err)
+	}
+	return tx
+}
+
+// send signs and submits a transaction from key with its next pool nonce.
+func send(t testing.TB, ctx context.Context, ec *ethclient.Client, key *ecdsa.PrivateKey, to *common.Address, data []byte, gas uint64) *types.Transaction {
+	t.Helper()
+	nonce, err := ec.PendingNonceAt(ctx, crypto.PubkeyToAddress(key.PublicKey))
+	if err != nil {
+		t.Fatalf("reading nonce: %v", err)
+	}
+	tx := signTx(t, key, nonce, to, data, gas)
+	if err := ec.SendTransaction(ctx, tx); err != nil {
+		t.Fatalf("sending tx: %v", err)
+	}
+	return tx
+}
+
+// devMine seals n blocks over JSON-RPC.
+func devMine(t testing.TB, ctx context.Context, rc *rpc.Client, n int) []common.Hash {
+	t.Helper()
+	var hashes []common.Hash
+	if err := rc.CallContext(ctx, &hashes, "dev_mine", n); err != nil {
+		t.Fatalf("dev_mine %d: %v", n, err)
+	}
+	if len(hashes) != n {
+		t.Fatalf("dev_mine %d returned %d hashes", n, len(hashes))
+	}
+	return hashes
+}
+
+// receipt returns the receipt of a mined transaction, failing the test if it is missing or failed.
+func receipt(t testing.TB, ctx context.Context, ec *ethclient.Client, tx *types.Transaction) *types.Receipt {
+	t.Helper()
+	r, err := ec.TransactionReceipt(ctx, tx.Hash())
+	if err != nil {
+		t.Fatalf("receipt of %s: %v", tx.Hash(), err)
+	}
+	if r.Status != types.ReceiptStatusSuccessful {
+		t.Fatalf("tx %s failed", tx.Hash())
+	}
+	return r
+}
+
+// deployPing deploys the ping contract from key 0 and mines it.
+func deployPing(t testing.TB, ctx context.Context, c *Chain, rc *rpc.Client, ec *ethclient.Client) common.Address {
+	t.Helper()
+	tx := send(t, ctx, ec, c.Keys()[0], nil, pingInitCode(), 200_000)
+	devMine(t, ctx, rc, 1)
+	return receipt(t, ctx, ec, tx).ContractAddress
+}
+
+// waitFor polls cond until it holds or the deadline passes. Polling an RPC node is what its
+// clients do; the deadline, not a sleep, bounds the test.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		<-tick.C
+	}
+}
+
+// isNotFound reports whether err is the client's "not found".
+func isNotFound(err error) bool { return errors.Is(err, ethereum.NotFound) }
+
+// headerAt returns the canonical header at n.
+func headerAt(t testing.TB, ctx context.Context, ec *ethclient.Client, n uint64) *types.Header {
+	t.Helper()
+	h, err := ec.HeaderByNumber(ctx, new(big.Int).SetUint64(n))
+	if err != nil {
+		t.Fatalf("header %d: %v", n, err)
+	}
+	return h
+}
+
+// tagHeader returns the header for a block tag such as rpc.FinalizedBlockNumber.
+func tagHeader(t testing.TB, ctx context.Context, ec *ethclient.Client, tag rpc.BlockNumber) *types.Header {
+	t.Helper()
+	h, err := ec.HeaderByNumber(ctx, big.NewInt(int64(tag)))
+	if err != nil {
+		t.Fatalf("header %s: %v", tag, err)
+	}
+	return h
+}
