@@ -44,7 +44,10 @@
 //
 //	MigrationLockKey  "rahatmig"  0x72616861746d6967  schema migrations
 //	(internal/pgtest) "rahattpl"  0x726168617474706c  test template builds, on the admin database
+//	indexer.LockKey   FNV-64a of "rahat/indexer/<chain id>"   the single active indexer of a chain
+//	(indexer)         FNV-64a of "rahat/indexer/schema"       DDL on event tables across chains
+//	(txmgr)           two-key lock (0x72747831 "rtx1", hash of chain id and signer)   one sender per signer
 //
-// Other packages add their keys to this list (the indexer's single-writer lock, for example,
-// could be "rahatidx").
+// Two-key locks (pg_advisory_lock(int4, int4)) live in a key space of their own. A package that takes a
+// new lock adds it to this list.
 package store
