@@ -32,6 +32,73 @@ type Config struct {
 	Serve Serve `yaml:"serve"`
 	// Dev configures `rahat dev` and `rahat chain`.
 	Dev Dev `yaml:"dev"`
+	// Keys says where the signing keys of `rahat serve` come from.
+	Keys Keys `yaml:"keys"`
+	// Auth configures the REST API's bearer tokens.
+	Auth Auth `yaml:"auth"`
+	// Phone configures how beneficiaries' numbers are read.
+	Phone Phone `yaml:"phone"`
+	// SMS configures Twilio.
+	SMS SMS `yaml:"sms"`
+	// Tx tunes the transaction manager.
+	Tx Tx `yaml:"tx"`
+}
+
+// Keys says where signing keys are. Secrets are never in the file: the keystore passphrase comes from
+// RAHAT_KEYSTORE_PASSWORD, development hex keys from the variable named by hex_env.
+type Keys struct {
+	// Keystore is a directory of go-ethereum encrypted key files (operator, OTP server, vendors' custodial
+	// keys, which the API creates there).
+	Keystore string `yaml:"keystore"`
+	// HexEnv names an environment variable holding comma-separated hex private keys (development only).
+	HexEnv string `yaml:"hex_env"`
+	// Operator is the address of the projects' admin key the API signs distributions with.
+	Operator string `yaml:"operator"`
+	// OTPServer is the address of the projects' OTP server key.
+	OTPServer string `yaml:"otp_server"`
+}
+
+// Auth configures JWT verification. An HS256 secret comes from RAHAT_JWT_SECRET.
+type Auth struct {
+	// Issuer is the required "iss".
+	Issuer string `yaml:"issuer"`
+	// Audience is the required "aud".
+	Audience string `yaml:"audience"`
+	// JWKSFile and JWKSURL give public keys (RS256, ES256, EdDSA), several at once for rotation.
+	JWKSFile string `yaml:"jwks_file"`
+	JWKSURL  string `yaml:"jwks_url"`
+}
+
+// Phone configures numbers. The hashing key (RAHAT_PHONE_HASH_KEY) and the sealing key
+// (RAHAT_PHONE_ENC_KEY) are 32-byte hex secrets from the environment.
+type Phone struct {
+	// Region is the ISO 3166 region of numbers given without a country code.
+	Region string `yaml:"region"`
+}
+
+// SMS configures Twilio. The auth token comes from RAHAT_SMS_TWILIO_AUTH_TOKEN.
+type SMS struct {
+	// PublicURL is the URL at which Twilio reaches this server (signatures are computed over it).
+	PublicURL string `yaml:"public_url"`
+	// TwilioAccountSID is the account; empty sends nothing (rahat dev logs and shows messages instead).
+	TwilioAccountSID string `yaml:"twilio_account_sid"`
+	// TwilioFrom is the sending number or sender id.
+	TwilioFrom string `yaml:"twilio_from"`
+	// TwilioBaseURL replaces https://api.twilio.com (tests, proxies).
+	TwilioBaseURL string `yaml:"twilio_base_url"`
+}
+
+// Tx tunes the transaction manager.
+type Tx struct {
+	// Confirmations is how deep a transaction must be to be final.
+	Confirmations uint64 `yaml:"confirmations"`
+	// FeeCapGwei caps the max fee per gas; TipCapGwei the first attempt's tip.
+	FeeCapGwei uint64 `yaml:"fee_cap_gwei"`
+	TipCapGwei uint64 `yaml:"tip_cap_gwei"`
+	// ResendAfter is how long a transaction may stay unmined before it is replaced with higher fees.
+	ResendAfter Duration `yaml:"resend_after"`
+	// PollInterval is how often receipts are polled.
+	PollInterval Duration `yaml:"poll_interval"`
 }
 
 // Log configures log/slog.
@@ -94,6 +161,11 @@ func Defaults() Config {
 		Index:    Index{BatchBlocks: 2000, PartitionBlocks: 1_000_000, MetricsAddr: "127.0.0.1:9091"},
 		Serve:    Serve{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second)},
 		Dev:      Dev{ChainAddr: "127.0.0.1:8545", BlockInterval: Duration(time.Second), Workload: "demo", Seed: 1},
+		Keys:     Keys{HexEnv: "RAHAT_DEV_KEYS"},
+		Auth:     Auth{Issuer: "rahat", Audience: "rahat-api"},
+		Phone:    Phone{Region: "NP"},
+		Tx: Tx{Confirmations: 12, FeeCapGwei: 200, TipCapGwei: 2, ResendAfter: Duration(2 * time.Minute),
+			PollInterval: Duration(2 * time.Second)},
 	}
 }
 
@@ -264,6 +336,20 @@ func (c *Config) Validate() error {
 	}
 	if c.Serve.Addr == "" {
 		bad("serve.addr", "is required")
+	}
+	for _, a := range []struct{ field, v string }{{"keys.operator", c.Keys.Operator}, {"keys.otp_server", c.Keys.OTPServer}} {
+		if a.v != "" && !isHexAddress(a.v) {
+			bad(a.field, "%q is not a 0x-prefixed 20-byte hex address", a.v)
+		}
+	}
+	if len(c.Phone.Region) != 2 {
+		bad("phone.region", "%q is not a two-letter ISO 3166 region", c.Phone.Region)
+	}
+	checkURL(bad, "sms.public_url", c.SMS.PublicURL, "http", "https")
+	checkURL(bad, "sms.twilio_base_url", c.SMS.TwilioBaseURL, "http", "https")
+	checkURL(bad, "auth.jwks_url", c.Auth.JWKSURL, "https", "http")
+	if c.Tx.Confirmations == 0 || c.Tx.FeeCapGwei == 0 || c.Tx.TipCapGwei > c.Tx.FeeCapGwei {
+		bad("tx", "confirmations and fee_cap_gwei must be > 0 and tip_cap_gwei <= fee_cap_gwei")
 	}
 	switch c.Dev.Workload {
 	case "none", "small", "demo", "large":
