@@ -138,6 +138,8 @@ type Serve struct {
 	Addr string `yaml:"addr"`
 	// ShutdownTimeout bounds the graceful drain of HTTP requests at shutdown.
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
+	// ReadyMaxLag is how many blocks the index may trail the node's head for /readyz to answer ready.
+	ReadyMaxLag uint64 `yaml:"ready_max_lag"`
 }
 
 // Dev configures the embedded dev chain and workload.
@@ -159,7 +161,7 @@ func Defaults() Config {
 		StateDir: ".rahat",
 		Database: Database{Migrate: true, MaxConns: 16},
 		Index:    Index{BatchBlocks: 2000, PartitionBlocks: 1_000_000, MetricsAddr: "127.0.0.1:9091"},
-		Serve:    Serve{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second)},
+		Serve:    Serve{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second), ReadyMaxLag: 64},
 		Dev:      Dev{ChainAddr: "127.0.0.1:8545", BlockInterval: Duration(time.Second), Workload: "demo", Seed: 1},
 		Keys:     Keys{HexEnv: "RAHAT_DEV_KEYS"},
 		Auth:     Auth{Issuer: "rahat", Audience: "rahat-api"},

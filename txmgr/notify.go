@@ -112,7 +112,7 @@ func (m *Manager) listenOnce(ctx context.Context) error {
 		}
 		m.hub.publish(p.ID, false)
 		if p.State == StateQueued {
-			if ch, ok := m.wake[p.Signer]; ok {
+			if ch, ok := m.signerWake(p.Signer); ok {
 				poke(ch)
 			}
 		}

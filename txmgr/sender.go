@@ -97,7 +97,7 @@ func (m *Manager) session(ctx context.Context, signer Signer, log *slog.Logger) 
 		}
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	wake := m.wake[addr]
+	wake, _ := m.signerWake(addr)
 	m.met.active.WithLabelValues(addr.Hex()).Set(1)
 	defer m.met.active.WithLabelValues(addr.Hex()).Set(0)
 	defer m.clearGauges(addr)

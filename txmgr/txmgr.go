@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/big"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -109,8 +110,31 @@ type Manager struct {
 	met     *metrics
 	chainID *big.Int
 	hub     *hub
-	wake    map[common.Address]chan struct{} // pokes a signer's sender when work is queued
 	hooks   hooks
+
+	mu    sync.Mutex
+	wake  map[common.Address]chan struct{} // pokes a signer's sender when work is queued
+	spawn func(Signer)                     // starts a signer's sender while Run runs; nil otherwise
+}
+
+// signerWake returns the wake channel of addr. An address the key source learned after New (a vendor
+// key the API just created) is adopted here: it gets a channel and, while Run runs, a sender.
+func (m *Manager) signerWake(addr common.Address) (chan struct{}, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if ch, ok := m.wake[addr]; ok {
+		return ch, true
+	}
+	s, err := m.cfg.Keys.Signer(addr)
+	if err != nil {
+		return nil, false
+	}
+	ch := make(chan struct{}, 1)
+	m.wake[addr] = ch
+	if m.spawn != nil {
+		m.spawn(s)
+	}
+	return ch, true
 }
 
 // hooks let tests stop the sender at exact points, as a crash would.
@@ -159,7 +183,7 @@ RETURNING id`
 // rolls back with the caller's own rows, and returns its id. No nonce is assigned yet: the sender
 // picks the transaction up after the commit (woken by the notification).
 func (m *Manager) Enqueue(ctx context.Context, tx pgx.Tx, req Request) (int64, error) {
-	if _, ok := m.wake[req.Signer]; !ok {
+	if _, ok := m.signerWake(req.Signer); !ok {
 		return 0, fmt.Errorf("enqueueing transaction: %w: %s", ErrUnknownSigner, req.Signer)
 	}
 	value := req.Value
@@ -218,14 +242,25 @@ func (m *Manager) Run(ctx context.Context) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { m.listen(gctx); return nil })
+	m.mu.Lock()
 	for _, addr := range m.cfg.Keys.Addresses() {
 		signer, err := m.cfg.Keys.Signer(addr)
 		if err != nil {
+			m.mu.Unlock()
 			return fmt.Errorf("txmgr: signer %s: %w", addr, err)
+		}
+		if _, ok := m.wake[addr]; !ok {
+			m.wake[addr] = make(chan struct{}, 1)
 		}
 		g.Go(func() error { return m.runSigner(gctx, signer) })
 	}
-	return g.Wait()
+	m.spawn = func(s Signer) { g.Go(func() error { return m.runSigner(gctx, s) }) }
+	m.mu.Unlock()
+	err := g.Wait()
+	m.mu.Lock()
+	m.spawn = nil
+	m.mu.Unlock()
+	return err
 }
 
 const selectTx = `

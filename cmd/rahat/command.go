@@ -36,7 +36,7 @@ type Command struct {
 }
 
 func commands() []*Command {
-	return []*Command{devCommand(), indexCommand(), serveCommand(), deployCommand(), migrateCommand(), chainCommand(), versionCommand()}
+	return []*Command{devCommand(), indexCommand(), serveCommand(), deployCommand(), migrateCommand(), chainCommand(), tokenCommand(), smsCommand(), versionCommand()}
 }
 
 func lookup(name string) (*Command, bool) {

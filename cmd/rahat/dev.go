@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/rahataid/rahat/api/apitest"
+	"github.com/rahataid/rahat/api/auth"
 	"log/slog"
-	"net/http"
+	"math/big"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -63,10 +66,24 @@ func runDev(ctx context.Context, env *Env, cfg config.Config, log *slog.Logger, 
 	g.Go(func() error {
 		return runIndexers(gctx, cfg, db, log, reg, indexer.NewProgress(env.Stderr, log, 10*time.Second))
 	})
-	mux := http.NewServeMux()
-	mountOps(mux, reg, db)
+	sec, err := loadSecrets(env.Environ, cfg.Keys.HexEnv)
+	if err == nil {
+		sec, err = devSecrets(cfg.StateDir, sec)
+	}
+	if err != nil {
+		return err
+	}
+	if chain != nil {
+		if err := setupDevAPI(ctx, env, &cfg, &sec, chain, dep); err != nil {
+			return err
+		}
+	}
+	mux, err := newServeMux(gctx, g, serveDeps{cfg: cfg, db: db, log: log, reg: reg, sec: sec, dev: true})
+	if err != nil {
+		return err
+	}
 	g.Go(func() error { return serveHTTP(gctx, log, cfg.Serve.Addr, mux, cfg.Serve.ShutdownTimeout.D()) })
-	fmt.Fprintf(env.Stdout, "  http      http://%s (/metrics, /healthz, /readyz)\n\n", cfg.Serve.Addr)
+	fmt.Fprintf(env.Stdout, "  graphql   http://%s/graphql\n  metrics   http://%s/metrics\n\n", cfg.Serve.Addr, cfg.Serve.Addr)
 
 	if chain != nil && cfg.Dev.Workload != "none" {
 		g.Go(func() error { return playWorkload(gctx, cfg, chain, dep, log) })
@@ -103,4 +120,28 @@ func chainOptions(cfg config.Config, chain *devchain.Chain, log *slog.Logger) wo
 		opts.Seal = func(ctx context.Context) error { _, err := chain.Mine(ctx, 1); return err }
 	}
 	return opts
+}
+
+// setupDevAPI gives the REST API of `rahat dev` a project of its own on the embedded chain: dev key 1 is
+// its operator (project admin) and dev key 2 its OTP server, both held by the transaction manager; it
+// prints an operator token to try the API with.
+func setupDevAPI(ctx context.Context, env *Env, cfg *config.Config, sec *secrets, chain *devchain.Chain, dep *workload.Deployment) error {
+	keys := chain.Keys()
+	operator, otp := crypto.PubkeyToAddress(keys[1].PublicKey), crypto.PubkeyToAddress(keys[2].PublicKey)
+	budget := new(big.Int).Mul(big.NewInt(10_000_000), big.NewInt(100)) // 10 million tokens of 2 decimals
+	p, err := apitest.DeployProject(ctx, chain.Client(), chain.ChainID(), keys[0], dep.Treasury, dep.ProjectFactory,
+		operator, otp, "Rahat dev API project", "RDA", budget)
+	if err != nil {
+		return fmt.Errorf("creating the API's dev project: %w", err)
+	}
+	sec.HexKeys = append(sec.HexKeys, keys[1], keys[2])
+	cfg.Keys.Operator, cfg.Keys.OTPServer = operator.Hex(), otp.Hex()
+	cfg.Tx.Confirmations, cfg.Tx.PollInterval = 2, config.Duration(200*time.Millisecond)
+	tok, err := auth.IssueHS256(sec.JWT, auth.TokenSpec{Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience,
+		Roles: []auth.Role{auth.RoleOperator, auth.RoleAdmin}, TTL: 24 * time.Hour})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "  api       project %s (token %s), operator %s\n  token     %s\n", p.Project, p.Token, operator, tok)
+	return nil
 }

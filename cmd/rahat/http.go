@@ -13,8 +13,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// mountOps adds /metrics, /healthz (the process is up) and /readyz (the database answers).
-func mountOps(mux *http.ServeMux, reg *prometheus.Registry, db *database) {
+// readyQuery finds the chains whose index trails the node's head by more than $1 blocks, or that hit an
+// indexing error.
+const readyQuery = `SELECT count(*) FROM indexer_chains
+	WHERE has_indexing_errors OR coalesce(head_block, indexed_block) - indexed_block > $1`
+
+// mountOps adds /metrics, /healthz (the process is up) and /readyz (the database answers, the schema is
+// migrated, and every indexed chain is within maxLag blocks of its head without indexing errors).
+func mountOps(mux *http.ServeMux, reg *prometheus.Registry, db *database, maxLag uint64) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Write([]byte("ok\n"))
@@ -22,8 +28,13 @@ func mountOps(mux *http.ServeMux, reg *prometheus.Registry, db *database) {
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if err := db.Read.Ping(ctx); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		var behind int
+		if err := db.Read.QueryRow(ctx, readyQuery, int64(maxLag)).Scan(&behind); err != nil {
+			http.Error(w, "database unavailable or not migrated", http.StatusServiceUnavailable)
+			return
+		}
+		if behind > 0 {
+			http.Error(w, "index behind the chain head or in error", http.StatusServiceUnavailable)
 			return
 		}
 		w.Write([]byte("ready\n"))

@@ -40,10 +40,12 @@ func indexCommand() *Command {
 			g, ctx := errgroup.WithContext(ctx)
 			if cfg.Index.MetricsAddr != "" {
 				mux := http.NewServeMux()
-				mountOps(mux, reg, db)
+				mountOps(mux, reg, db, cfg.Serve.ReadyMaxLag)
 				g.Go(func() error { return serveHTTP(ctx, log, cfg.Index.MetricsAddr, mux, cfg.Serve.ShutdownTimeout.D()) })
 			}
-			g.Go(func() error { return runIndexers(ctx, cfg, db, log, reg, indexer.NewProgress(env.Stderr, log, 10*time.Second)) })
+			g.Go(func() error {
+				return runIndexers(ctx, cfg, db, log, reg, indexer.NewProgress(env.Stderr, log, 10*time.Second))
+			})
 			return g.Wait()
 		},
 	}
