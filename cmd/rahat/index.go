@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
@@ -15,6 +16,7 @@ import (
 	"github.com/rahataid/rahat/config"
 	"github.com/rahataid/rahat/contracts"
 	"github.com/rahataid/rahat/indexer"
+	"github.com/rahataid/rahat/indexer/entity"
 )
 
 func indexCommand() *Command {
@@ -61,8 +63,12 @@ func newRegistry() *prometheus.Registry {
 // runIndexers runs one indexer per configured network until ctx ends or one fails.
 func runIndexers(ctx context.Context, cfg config.Config, db *database, log *slog.Logger, reg *prometheus.Registry, progress indexer.Progress) error {
 	g, ctx := errgroup.WithContext(ctx)
-	for _, n := range cfg.Networks {
-		handlers, err := newHandlers(ctx, n)
+	for i, n := range cfg.Networks {
+		hreg := reg
+		if i > 0 {
+			hreg = nil // the entity collectors are registered once; later networks keep theirs private
+		}
+		handlers, err := newHandlers(ctx, n, log, hreg)
 		if err != nil {
 			return err
 		}
@@ -85,7 +91,20 @@ func runIndexers(ctx context.Context, cfg config.Config, db *database, log *slog
 	return g.Wait()
 }
 
-// newHandlers builds the derived-state handlers for one network.
-func newHandlers(_ context.Context, _ config.Network) ([]indexer.Handler, error) {
-	return nil, nil
+// newHandlers builds the derived-state handlers for one network: the entities (tokens, projects,
+// beneficiaries, vendors, claims, balances), which read token metadata and claims over the node's RPC.
+func newHandlers(ctx context.Context, n config.Network, log *slog.Logger, reg *prometheus.Registry) ([]indexer.Handler, error) {
+	client, err := ethclient.DialContext(ctx, n.RPCURL)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: dialling %s: %w", n.Name, n.RPCURL, err)
+	}
+	chain, err := entity.NewRPC(client)
+	if err != nil {
+		return nil, err
+	}
+	h, err := entity.New(entity.Config{Chain: chain, Logger: log.With("component", "entity", "network", n.Name), Registry: reg})
+	if err != nil {
+		return nil, err
+	}
+	return []indexer.Handler{h}, nil
 }
