@@ -74,5 +74,10 @@ func (e *Env) Close() {
 
 // suites lists every benchmark suite in the order they run.
 func suites() []Suite {
-	return []Suite{}
+	return []Suite{
+		indexerSuite(),
+		graphqlSuite(),
+		smsSuite(),
+		apiSuite(),
+	}
 }

@@ -1,6 +1,8 @@
-// Package rpcproxy is a loopback HTTP JSON-RPC proxy for tests: it forwards requests to a real node
-// and lets a hook inject faults into chosen calls (JSON-RPC errors, HTTP statuses, delays, replaced
-// results), so the indexer meets a misbehaving node while the chain behind it stays real.
+// Package rpcproxy is a loopback JSON-RPC proxy for tests: it forwards HTTP requests and, built
+// with NewWS, websocket connections to a real node, and lets a hook inject faults into chosen calls
+// (JSON-RPC errors, HTTP statuses, delays, replaced results, dropped connections), so the indexer
+// meets a misbehaving node while the chain behind it stays real. Websockets can also be cut at
+// will (DropWebsockets) or refused for a while (RefuseWebsockets).
 package rpcproxy
 
 import (
@@ -12,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // Request is one JSON-RPC call as the hook sees it.
@@ -22,6 +26,8 @@ type Request struct {
 	// batch's size (a hook that simulates per-request faults acts on Index 0 only).
 	Batch      bool
 	Index, Len int
+	// Websocket reports that the call came over a websocket connection.
+	Websocket bool
 }
 
 // RPCError is a JSON-RPC error object.
@@ -41,6 +47,8 @@ type Fault struct {
 	Result json.RawMessage
 	// Delay holds the answer back this long.
 	Delay time.Duration
+	// Drop cuts the connection the call came on, without an answer.
+	Drop bool
 }
 
 // Hook decides the fault for a call.
@@ -48,11 +56,13 @@ type Hook func(r Request) *Fault
 
 // Proxy is a running proxy.
 type Proxy struct {
-	URL    string
-	target string
-	srv    *httptest.Server
-	hook   atomic.Pointer[Hook]
-	calls  sync.Map // method -> *atomic.Int64
+	// URL is the HTTP endpoint; WSURL the websocket one (NewWS only).
+	URL, WSURL string
+	target     string
+	srv        *httptest.Server
+	hook       atomic.Pointer[Hook]
+	calls      sync.Map // method -> *atomic.Int64
+	ws         wsState
 }
 
 type message struct {
@@ -67,9 +77,13 @@ type message struct {
 // New starts a proxy in front of target (an HTTP JSON-RPC URL). Close it when done.
 func New(target string) *Proxy {
 	p := &Proxy{target: target}
+	p.start()
+	return p
+}
+
+func (p *Proxy) start() {
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	p.URL = p.srv.URL
-	return p
 }
 
 // SetHook installs the fault hook (nil removes it).
@@ -90,8 +104,11 @@ func (p *Proxy) Calls(method string) int64 {
 	return v.(*atomic.Int64).Load()
 }
 
-// Close stops the proxy.
-func (p *Proxy) Close() { p.srv.Close() }
+// Close stops the proxy, cutting its websockets.
+func (p *Proxy) Close() {
+	p.closeWS()
+	p.srv.Close()
+}
 
 func (p *Proxy) count(method string) {
 	v, _ := p.calls.LoadOrStore(method, new(atomic.Int64))
@@ -99,6 +116,10 @@ func (p *Proxy) count(method string) {
 }
 
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	if websocket.IsWebSocketUpgrade(r) {
+		p.serveWS(w, r)
+		return
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -131,6 +152,15 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		if f := hook(Request{Method: m.Method, Params: m.Params, Batch: batch, Index: i, Len: len(msgs)}); f != nil {
 			if f.Delay > 0 {
 				time.Sleep(f.Delay) // the fault being simulated is a slow node
+			}
+			if f.Drop {
+				if hj, ok := w.(http.Hijacker); ok {
+					if conn, _, err := hj.Hijack(); err == nil {
+						conn.Close()
+						return
+					}
+				}
+				panic(http.ErrAbortHandler) // aborts the response as abruptly as net/http allows
 			}
 			if f.Status != 0 {
 				w.WriteHeader(f.Status)
