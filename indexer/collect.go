@@ -16,23 +16,29 @@ import (
 // calls, or a load-balanced node answered from two backends); the work is redone from scratch.
 var errInconsistent = errors.New("node answers are inconsistent (chain changed while fetching)")
 
-// record is one decoded log, ready to be written and handed to the handlers.
+// record is one decoded log, ready to be written and handed to the handlers. A buffered range
+// keeps only the row and, when there are handlers, the Event.Args values in parameter order: the
+// Event itself (with its Args map, as big again as the row) is built at commit time, one range at
+// a time (see event).
 type record struct {
 	table *schema.Table
+	src   *source
 	row   []any
-	event Event
+	block uint64
+	index uint
+	args  []any // ArgValue of every parameter, in Table.Params order; nil without handlers
 }
 
 // batch is the fetched content of blocks [from, to], ready for one transaction.
 type batch struct {
 	seq       int
 	from, to  uint64
-	records   []record   // in (block, log index) order, without duplicates
-	instances []instance // instances created in the range, in (block, log index) order
-	headers   []*header  // every block for the unfinalised path; only `to` for final ranges
-	known     int        // len(routes.addrs) the fetch started with
-	rt        *routes    // the routes the fetch started with
-	dec       []decoded  // the decoded logs behind records, kept for a supplement
+	records   []record    // in (block, log index) order, without duplicates
+	instances []instance  // instances created in the range, in (block, log index) order
+	headers   []*header   // every block for the unfinalised path; only `to` for final ranges
+	parent    common.Hash // parent hash of block `from`, to link the batch to the checkpoint
+	known     int         // len(routes.addrs) the fetch started with
+	rt        *routes     // the routes the fetch started with
 }
 
 // last returns the header of the batch's last block.
@@ -204,9 +210,16 @@ func (r *run) finish(ctx context.Context, b *batch, dec []decoded, hdrs []*heade
 			byNum[uint64(h.Number)] = h
 		}
 		b.headers = hdrs
+		b.parent = hdrs[0].ParentHash
 	} else {
+		// Block `from` links the range to the checkpoint (a reorg while the indexer was stopped
+		// or behind may have replaced the checkpoint's block); `to` gives the next checkpoint.
 		need := []uint64{b.to}
 		seen := map[uint64]bool{b.to: true}
+		if !seen[b.from] {
+			seen[b.from] = true
+			need = append(need, b.from)
+		}
 		for _, d := range dec {
 			if d.log.BlockTimestamp == 0 && !seen[d.log.BlockNumber] {
 				seen[d.log.BlockNumber] = true
@@ -224,6 +237,7 @@ func (r *run) finish(ctx context.Context, b *batch, dec []decoded, hdrs []*heade
 			byNum[need[i]] = h
 		}
 		b.headers = []*header{byNum[b.to]}
+		b.parent = byNum[b.from].ParentHash
 	}
 	for i := range dec {
 		l := &dec[i].log
@@ -248,10 +262,9 @@ func (r *run) finish(ctx context.Context, b *batch, dec []decoded, hdrs []*heade
 			return nil, fmt.Errorf("block %d changed while fetching: %w", b.to, errInconsistent)
 		}
 	}
-	b.dec = dec
 	b.records = make([]record, 0, len(dec))
 	for i := range dec {
-		rec, err := r.build(&dec[i])
+		rec, err := r.build(&dec[i], len(r.cfg.Handlers) > 0)
 		if err != nil {
 			return nil, err
 		}
@@ -260,14 +273,18 @@ func (r *run) finish(ctx context.Context, b *batch, dec []decoded, hdrs []*heade
 	return b, nil
 }
 
-// build converts a decoded log to a table row and an Event.
-func (r *run) build(d *decoded) (record, error) {
+// build converts a decoded log to a table row and, withArgs, the values of Event.Args. The row
+// starts with schema.MetaColumns, in order; event reads them back.
+func (r *run) build(d *decoded, withArgs bool) (record, error) {
 	l := &d.log
 	t := d.table
 	row := make([]any, 0, len(t.Columns))
 	row = append(row, int64(r.cfg.Network.ChainID), l.Address.Bytes(), int64(l.BlockNumber), l.BlockHash.Bytes(),
 		int64(l.BlockTimestamp), l.TxHash.Bytes(), int32(l.TxIndex), int32(l.Index))
-	args := make(map[string]any, len(t.Params()))
+	rec := record{table: t, src: d.src, block: l.BlockNumber, index: l.Index}
+	if withArgs {
+		rec.args = make([]any, 0, len(t.Params()))
+	}
 	for _, c := range t.Params() {
 		v, ok := d.vals[c.Name]
 		if !ok {
@@ -278,17 +295,35 @@ func (r *run) build(d *decoded) (record, error) {
 			return record{}, fmt.Errorf("encoding %s at %d/%d: %w", t.Signature, l.BlockNumber, l.Index, err)
 		}
 		row = append(row, pv)
-		args[c.Key] = c.ArgValue(v)
+		if withArgs {
+			rec.args = append(rec.args, c.ArgValue(v))
+		}
 	}
-	return record{table: t, row: row, event: Event{
-		ChainID: r.cfg.Network.ChainID, Source: d.src.cfg.Name, Contract: d.src.cfg.Contract, Name: t.Event,
-		Address: l.Address, BlockNumber: l.BlockNumber, BlockHash: l.BlockHash, BlockTime: l.BlockTimestamp,
-		TxHash: l.TxHash, TxIndex: l.TxIndex, LogIndex: l.Index, Args: args,
-	}}, nil
+	rec.row = row
+	return rec, nil
+}
+
+// event builds the record's Event from its row's metadata columns (written by build) and its
+// argument values.
+func (rec *record) event(chainID uint64) Event {
+	t := rec.table
+	args := make(map[string]any, len(rec.args))
+	for i, c := range t.Params() {
+		args[c.Key] = rec.args[i]
+	}
+	return Event{
+		ChainID: chainID, Source: rec.src.cfg.Name, Contract: rec.src.cfg.Contract, Name: t.Event,
+		Address: common.BytesToAddress(rec.row[1].([]byte)), BlockNumber: rec.block,
+		BlockHash: common.BytesToHash(rec.row[3].([]byte)), BlockTime: uint64(rec.row[4].(int64)),
+		TxHash: common.BytesToHash(rec.row[5].([]byte)), TxIndex: uint(rec.row[6].(int32)), LogIndex: rec.index,
+		Args: args,
+	}
 }
 
 // supplement completes a final-range batch fetched before earlier batches committed new instances:
-// it fetches the logs of just those instances over the batch's range and merges them in.
+// it fetches the logs of just those instances over the batch's range and merges their records in.
+// The decoded logs of the batch are not kept for this rare case: a buffered range holds its rows
+// only.
 func (r *run) supplement(ctx context.Context, b *batch, cur *routes) (*batch, error) {
 	if len(cur.addrs) <= b.known {
 		return b, nil
@@ -303,8 +338,38 @@ func (r *run) supplement(ctx context.Context, b *batch, cur *routes) (*batch, er
 	if err != nil {
 		return nil, err
 	}
-	nb := &batch{seq: b.seq, from: b.from, to: b.to, known: len(cur.addrs), rt: cur}
+	extra, err := r.finish(ctx, &batch{from: b.from, to: b.to}, dec, nil)
+	if err != nil {
+		return nil, err
+	}
+	if extra.last().Hash != b.last().Hash || extra.parent != b.parent {
+		return nil, fmt.Errorf("blocks %d-%d changed while supplementing: %w", b.from, b.to, errInconsistent)
+	}
+	nb := &batch{seq: b.seq, from: b.from, to: b.to, known: len(cur.addrs), rt: cur, headers: b.headers, parent: b.parent}
 	nb.instances = append(append([]instance(nil), b.instances...), inst...)
 	slices.SortFunc(nb.instances, func(x, y instance) int { return cmpPos(x.Block, x.LogIndex, y.Block, y.LogIndex) })
-	return r.finish(ctx, nb, append(append([]decoded(nil), b.dec...), dec...), nil)
+	nb.records = mergeRecords(b.records, extra.records)
+	return nb, nil
+}
+
+// mergeRecords merges two record lists in (block, log index) order, keeping one record per position.
+func mergeRecords(a, b []record) []record {
+	out := make([]record, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var next record
+		switch {
+		case j >= len(b) || (i < len(a) && cmpPos(a[i].block, a[i].index, b[j].block, b[j].index) <= 0):
+			next = a[i]
+			i++
+		default:
+			next = b[j]
+			j++
+		}
+		if n := len(out); n > 0 && out[n-1].block == next.block && out[n-1].index == next.index {
+			continue
+		}
+		out = append(out, next)
+	}
+	return out
 }

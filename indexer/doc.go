@@ -28,10 +28,11 @@
 //     backfilled in ranges: a dispatcher hands out ranges of the adaptive size, Concurrency fetchers
 //     run eth_getLogs (addresses of every source and instance, topic0 of every event, addresses in
 //     chunks), decode and build rows in parallel, and the loop goroutine commits them strictly in
-//     order. At most 2×Concurrency ranges are dispatched and uncommitted, which bounds memory and
-//     lets fetchers run ahead of a slow commit. Only the header of each range's last block is read
-//     (for the checkpoint hash), plus headers of blocks whose logs lack blockTimestamp (recent
-//     geth includes it in every log).
+//     order. At most Concurrency+1 ranges are dispatched and uncommitted (every fetcher busy, one
+//     range ready for the committer), which bounds memory; rows of a buffered range are kept, its
+//     decoded logs are not, and Events are built only for handlers, at commit time. Only the header
+//     of each range's last block is read (for the checkpoint hash), plus headers of blocks whose logs
+//     lack blockTimestamp (recent geth includes it in every log).
 //   - Unfinalised blocks are read with their headers (batched), which must link to each other and
 //     to the stored hash of the checkpoint; every log must carry its header's block hash, and the
 //     last header is read again after the logs, so the logs provably come from the branch whose
@@ -65,18 +66,22 @@
 // # Reorgs
 //
 // When the next block's parent hash differs from the checkpoint's hash (ErrReorg), the stored
-// hashes are compared, newest first, with the node's canonical headers (in batches); the highest
-// match is the common ancestor. One transaction then deletes event rows above it (a DELETE per
-// event table that touches only the newest partitions), instances and stored hashes above it,
-// calls Handler.Rollback, writes the new branch's rows and hashes, runs the handlers, logs the
-// reorg in indexer_reorgs, moves the checkpoint and notifies. A node that lags (its head at or
-// below ours, or a block it does not have yet) is waited for and never causes a rollback; a node
-// whose answers change between calls is asked again. A reorg whose ancestor lies below the final
-// block is an alarm (error log, rahat_indexer_deep_reorgs_total, indexer_chains.deep_reorg) but is
-// still rolled back exactly while the hashes are stored (KeepBlocks below the final block); one
-// deeper than every stored hash stops indexing with has_indexing_errors set rather than keep data
-// it cannot prove canonical. Rows are unique on (chain_id, block_number, log_index), and only logs
-// of the stored canonical hashes are written, so replayed or duplicated logs never count twice.
+// hashes are compared (the live path checks every block; a backfill range checks the parent of its
+// first block, so a reorg that happened while the indexer was stopped or behind, and whose blocks
+// are final by the time it looks, is found too), newest first, with the node's canonical headers
+// (in batches); the highest match is the common ancestor. One transaction then deletes event rows
+// above it (a DELETE per event table that touches only the newest partitions), instances and stored
+// hashes above it, calls Handler.Rollback, writes the new branch's rows and hashes, runs the
+// handlers, logs the reorg in indexer_reorgs, moves the checkpoint and notifies. A node that lags
+// (its head at or below ours, or a block it does not have yet) is waited for and never causes a
+// rollback; a node whose answers change between calls is asked again. A reorg whose ancestor lies
+// below the block that was final when the checkpoint was committed (blocks the indexer treated as
+// final were replaced) is an alarm (error log, rahat_indexer_deep_reorgs_total,
+// indexer_chains.deep_reorg) but is still rolled back exactly while the hashes are stored
+// (KeepBlocks below the final block); one deeper than every stored hash stops indexing with
+// has_indexing_errors set rather than keep data it cannot prove canonical. Rows are unique on
+// (chain_id, block_number, log_index), and only logs of the stored canonical hashes are written, so
+// replayed or duplicated logs never count twice.
 //
 // # Commits and notifications
 //

@@ -35,7 +35,7 @@ func (r *run) loop(ctx, wctx context.Context) error {
 		r.m.head.WithLabelValues(r.net).Set(float64(head))
 		if head < r.st.next {
 			// Nothing new, or a lagging node reports a head below ours: never a reason to roll back.
-			if err := h.wait(ctx, r.cfg.Network.PollInterval.D()); err != nil {
+			if err := h.wait(ctx, r.cfg.Network.PollInterval.D(), h.latest.Load() > head); err != nil {
 				return err
 			}
 			continue
@@ -48,15 +48,15 @@ func (r *run) loop(ctx, wctx context.Context) error {
 			err = r.backfill(ctx, wctx, uint64(r.st.final))
 		} else {
 			err = r.advance(ctx, wctx, head)
-			if errors.Is(err, ErrReorg) {
-				err = r.reorg(ctx, wctx, head)
-			}
+		}
+		if errors.Is(err, ErrReorg) {
+			err = r.reorg(ctx, wctx, head)
 		}
 		switch {
 		case err == nil:
 		case errors.Is(err, errNotYet), errors.Is(err, errInconsistent):
 			r.log.Debug("node not ready or inconsistent; retrying", "err", err)
-			if err := h.wait(ctx, r.cfg.Network.PollInterval.D()); err != nil {
+			if err := h.wait(ctx, r.cfg.Network.PollInterval.D(), true); err != nil {
 				return err
 			}
 		default:
@@ -142,7 +142,7 @@ func (r *run) reorg(ctx, wctx context.Context, head uint64) error {
 		return fmt.Errorf("checkpoint %d is still canonical: %w", oldHead, errInconsistent)
 	}
 	depth := oldHead - anc
-	deep := int64(anc) < r.st.final
+	deep := int64(anc) < r.st.committedFinal
 	to := min(head, anc+r.cfg.MaxLiveBlocks)
 	hs, err := r.branch(ctx, anc+1, to)
 	if err != nil {
@@ -159,7 +159,7 @@ func (r *run) reorg(ctx, wctx context.Context, head uint64) error {
 	if deep {
 		r.m.deepReorgs.WithLabelValues(r.net).Inc()
 		r.log.Error("REORG DEEPER THAN THE FINALITY WINDOW: blocks treated as final were replaced",
-			"ancestor", anc, "depth", depth, "final", r.st.final)
+			"ancestor", anc, "depth", depth, "final", r.st.committedFinal)
 	}
 	if err := r.commit(wctx, b, &reorgInfo{ancestor: anc, oldHead: oldHead, oldHash: r.st.hash, deep: deep}); err != nil {
 		return err

@@ -14,12 +14,15 @@ import (
 type heads struct {
 	notify chan struct{} // capacity 1: notifications coalesce
 	wsUp   atomic.Bool
+	latest atomic.Uint64 // number of the head last announced over the websocket
 }
 
 // wait returns when a new head is announced, or after poll (ten times poll while the websocket is
-// up, as a safety net against a silently stalled subscription).
-func (h *heads) wait(ctx context.Context, poll time.Duration) error {
-	if h.wsUp.Load() {
+// up, as a safety net against a silently stalled subscription). retry keeps the short interval: the
+// caller knows something is pending (the HTTP node lags behind an announced head, or lacks a block),
+// and the next announcement may be a block time away.
+func (h *heads) wait(ctx context.Context, poll time.Duration, retry bool) error {
+	if h.wsUp.Load() && !retry {
 		poll *= 10
 	}
 	t := time.NewTimer(poll)
@@ -95,9 +98,10 @@ func (r *run) subscribeHeads(ctx context.Context, url string, h *heads) bool {
 		case err := <-sub.Err():
 			r.log.Warn("newHeads subscription dropped; polling until it is back", "err", err)
 			return got
-		case <-ch:
+		case hd := <-ch:
 			// Only a signal: the head is read over HTTP, the node the blocks are fetched from.
 			got = true
+			h.latest.Store(uint64(hd.Number))
 			h.signal()
 		}
 	}

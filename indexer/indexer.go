@@ -189,6 +189,10 @@ type state struct {
 	hasHash bool
 	head    uint64
 	final   int64 // -1 when nothing is final yet
+	// committedFinal is the final block written with the checkpoint: blocks up to it were treated
+	// as final when the checkpoint was committed. A reorg below it is deep; one above it only
+	// replaced blocks indexed as unfinalised, however far the head has moved since (a restart).
+	committedFinal int64
 }
 
 func (s *state) hashBytes() []byte {
@@ -234,7 +238,7 @@ func (ix *Indexer) runOnce(ctx context.Context) error {
 
 	r := &run{
 		ix: ix, cfg: ix.cfg, cat: ix.cat, db: ix.cfg.DB, lock: lock, m: ix.m, net: net.Name, log: ix.log,
-		st: state{final: -1},
+		st: state{final: -1, committedFinal: -1},
 	}
 	r.sizer = newSizer(net.MaxBlockRange, func(n uint64) { ix.m.rangeSize.WithLabelValues(net.Name).Set(float64(n)) })
 	err = r.main(rctx, wctx)
@@ -254,7 +258,7 @@ func (r *run) main(ctx, wctx context.Context) error {
 	}
 	defer client.Close()
 	n := r.cfg.Network
-	r.node = &node{c: client, network: n.Name, m: r.m, log: r.log, timeout: n.RequestTimeout.D(),
+	r.node = &node{c: client, logs: newLogsClient(n.RPCURL), network: n.Name, m: r.m, log: r.log, timeout: n.RequestTimeout.D(),
 		retries: r.cfg.MaxRetries, base: r.cfg.RetryBase, cap: r.cfg.RetryMax}
 	id, err := r.node.chainID(ctx)
 	if err != nil {
@@ -283,7 +287,7 @@ ON CONFLICT (table_name) DO UPDATE SET contract = EXCLUDED.contract, event = EXC
 INSERT INTO indexer_chains (chain_id, network, start_block, indexed_block) VALUES ($1, $2, $3::int8, $3::int8 - 1)
 ON CONFLICT (chain_id) DO UPDATE SET network = EXCLUDED.network`
 
-	loadChainSQL = `SELECT indexed_block, indexed_hash FROM indexer_chains WHERE chain_id = $1`
+	loadChainSQL = `SELECT indexed_block, indexed_hash, coalesce(finalized_block, -1) FROM indexer_chains WHERE chain_id = $1`
 
 	loadInstancesSQL = `
 SELECT source, address, factory, block_number, block_hash, tx_hash, log_index
@@ -334,7 +338,7 @@ func (r *run) setup(ctx context.Context) error {
 	}
 	var indexed int64
 	var hash []byte
-	if err := r.db.QueryRow(ctx, loadChainSQL, chain).Scan(&indexed, &hash); err != nil {
+	if err := r.db.QueryRow(ctx, loadChainSQL, chain).Scan(&indexed, &hash, &r.st.committedFinal); err != nil {
 		return fmt.Errorf("loading checkpoint: %w", err)
 	}
 	r.st.next = uint64(indexed + 1)
@@ -383,6 +387,7 @@ func (r *run) applied(b *batch, rg *reorgInfo, note Notification) {
 		r.rt.Store(r.rt.Load().withInstances(b.instances))
 	}
 	r.st.next, r.st.hash, r.st.hasHash = b.to+1, last.Hash, true
+	r.st.committedFinal = r.st.final
 	r.m.indexed.WithLabelValues(r.net).Set(float64(b.to))
 	r.m.blocks.WithLabelValues(r.net).Add(float64(b.to - b.from + 1))
 	r.m.logs.WithLabelValues(r.net).Add(float64(len(b.records)))

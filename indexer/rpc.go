@@ -30,6 +30,7 @@ type header struct {
 // full jitter on transient failures, and metrics.
 type node struct {
 	c         *rpc.Client
+	logs      *logsClient // eth_getLogs over HTTP, streamed; nil for other transports
 	network   string
 	m         *metrics
 	log       *slog.Logger
@@ -216,6 +217,11 @@ func (n *node) getLogs(ctx context.Context, from, to uint64, addrs []common.Addr
 	}
 	err := n.retry(ctx, "eth_getLogs", func(ctx context.Context) error {
 		logs = nil
+		if n.logs != nil {
+			var err error
+			logs, err = n.logs.getLogs(ctx, f)
+			return err
+		}
 		return n.c.CallContext(ctx, &logs, "eth_getLogs", f)
 	})
 	if err != nil {

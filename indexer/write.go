@@ -124,14 +124,21 @@ func (r *run) commitTx(ctx context.Context, b *batch, rg *reorgInfo, idempotent 
 
 	byTable := map[*schema.Table][][]any{}
 	var order []*schema.Table
-	events := make([]Event, 0, len(b.records))
+	// Events exist only for the handlers, and only for the batch being committed (see record).
+	withEvents := len(r.cfg.Handlers) > 0
+	var events []Event
+	if withEvents {
+		events = make([]Event, 0, len(b.records))
+	}
 	for i := range b.records {
 		rec := &b.records[i]
 		if _, ok := byTable[rec.table]; !ok {
 			order = append(order, rec.table)
 		}
 		byTable[rec.table] = append(byTable[rec.table], rec.row)
-		events = append(events, rec.event)
+		if withEvents {
+			events = append(events, rec.event(r.cfg.Network.ChainID))
+		}
 	}
 	for _, t := range order {
 		if err := writeRows(ctx, tx, t, byTable[t], idempotent); err != nil {
