@@ -24,15 +24,6 @@ type chainReader struct {
 // batchSize keeps a JSON-RPC batch under the node's limit (geth: 1,000 calls).
 const batchSize = 500
 
-// head returns the latest block number.
-func (c *chainReader) head(ctx context.Context) (uint64, error) {
-	n, err := c.client.BlockNumber(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("reading the head: %w", err)
-	}
-	return n, nil
-}
-
 // call runs one view function and unpacks its single result.
 func (c *chainReader) call(ctx context.Context, a abi.ABI, to common.Address, block *big.Int, method string, args ...any) (any, error) {
 	data, err := a.Pack(method, args...)
@@ -148,44 +139,4 @@ func (c *chainReader) registered(ctx context.Context, project common.Address, bl
 		out[i] = r[31] == 1
 	}
 	return out, nil
-}
-
-// claim is RahatProject.claims(id).
-type onchainClaim struct {
-	Claimer, Claimee common.Address
-	ExpiresAt        uint64
-	Settled          bool
-	Amount           *big.Int
-	OtpHash          common.Hash
-}
-
-func (c *chainReader) claim(ctx context.Context, project common.Address, id *big.Int) (onchainClaim, error) {
-	data, err := c.project.Pack("claims", id)
-	if err != nil {
-		return onchainClaim{}, err
-	}
-	out, err := c.client.CallContract(ctx, ethereum.CallMsg{To: &project, Data: data}, nil)
-	if err != nil {
-		return onchainClaim{}, fmt.Errorf("reading claim %s: %w", id, err)
-	}
-	vals, err := c.project.Unpack("claims", out)
-	if err != nil || len(vals) != 6 {
-		return onchainClaim{}, fmt.Errorf("decoding claim %s: %w", id, errors.Join(err, errEmpty))
-	}
-	var oc onchainClaim
-	var ok [6]bool
-	oc.Claimer, ok[0] = vals[0].(common.Address)
-	oc.ExpiresAt, ok[1] = vals[1].(uint64)
-	oc.Settled, ok[2] = vals[2].(bool)
-	oc.Claimee, ok[3] = vals[3].(common.Address)
-	oc.Amount, ok[4] = vals[4].(*big.Int)
-	var h [32]byte
-	h, ok[5] = vals[5].([32]byte)
-	oc.OtpHash = h
-	for _, b := range ok {
-		if !b {
-			return onchainClaim{}, fmt.Errorf("decoding claim %s: unexpected types %T", id, vals)
-		}
-	}
-	return oc, nil
 }

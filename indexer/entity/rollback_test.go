@@ -111,7 +111,6 @@ func TestReorgBranchesEqualFresh(t *testing.T) {
 			w.step(ctx, 1+w.rng.IntN(6))
 		}
 		index(t, ctx, db, h, d, w, indexed+1, w.head(), 3)
-		indexed = w.head()
 		depth := 1 + w.rng.IntN(min(24, int(w.head()-w.deployBlock)-6))
 		var opts devchain.ReorgOptions
 		switch r % 3 {
