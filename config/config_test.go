@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -166,5 +167,20 @@ func TestShippedConfigLoads(t *testing.T) {
 	}
 	if cfg.Dev.Workload != "demo" || cfg.Serve.Addr == "" {
 		t.Fatalf("unexpected values: %+v", cfg)
+	}
+}
+
+func TestEnvListBeyondTen(t *testing.T) {
+	t.Parallel()
+	env := []string{}
+	for i := range 12 {
+		env = append(env, fmt.Sprintf("RAHAT_NETWORKS_%d_NAME=n%d", i, i), fmt.Sprintf("RAHAT_NETWORKS_%d_CHAIN_ID=%d", i, i+1))
+	}
+	cfg, err := config.Load(writeFile(t, ""), false, env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Networks) != 12 || cfg.Networks[10].Name != "n10" || cfg.Networks[2].ChainID != 3 {
+		t.Fatalf("networks = %+v", cfg.Networks)
 	}
 }

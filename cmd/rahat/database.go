@@ -21,6 +21,7 @@ type database struct {
 	Pool    *pgxpool.Pool
 	Read    *pgxpool.Pool
 	URL     string
+	poolCfg store.PoolConfig
 	cluster *pgcluster.Cluster
 	log     *slog.Logger
 }
@@ -44,7 +45,8 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, priv
 		db.cluster, db.URL = c, c.URL(pgcluster.DefaultDatabase)
 		log.Info("private Postgres started", "dir", dir, "port", c.Port())
 	}
-	poolCfg := store.PoolConfig{MaxConns: int32(cfg.Database.MaxConns)}
+	db.poolCfg = store.PoolConfig{MaxConns: int32(cfg.Database.MaxConns)}
+	poolCfg := db.poolCfg
 	pool, err := store.Open(ctx, db.URL, poolCfg)
 	if err != nil {
 		db.Close()
@@ -138,7 +140,7 @@ func (d *database) recreate(ctx context.Context) error {
 		}
 	}
 	d.log.Info("dev database recreated for the new embedded chain")
-	pool, err := store.Open(ctx, d.URL, store.PoolConfig{})
+	pool, err := store.Open(ctx, d.URL, d.poolCfg)
 	if err != nil {
 		return err
 	}
