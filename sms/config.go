@@ -25,7 +25,9 @@ const DevAuthToken = "00000000000000000000000000de7de7"
 type Config struct {
 	// DB is the primary database: outbound messages, the job queue, rate limits. Required.
 	DB *pgxpool.Pool
-	// Read serves balance and registration reads (a replica is fine); nil reads from DB.
+	// Read serves balance reads (a replica is fine); nil reads from DB. A balance check reads from
+	// DB in the one statement that also counts it against the rate limit; a separate Read pool
+	// costs it a second round trip.
 	Read entity.Querier
 	// ChainID is the chain whose indexed balances are reported and whose allocations are announced.
 	ChainID uint64

@@ -9,13 +9,18 @@
 // is checked with twilio-go's RequestValidator over Config.PublicURL + path + query, the URL
 // Twilio signed; a request that fails gets 403 and no TwiML. The sender is found by its keyed hash
 // (phone.Hasher) in reg_beneficiaries; numbers are never stored, compared or logged in the
-// clear (logs carry phone.Redact of the hash). A balance check costs two round trips: one
-// statement counts the message against the rate limit and reads the registrations (on the
-// primary: it writes), then entity.BeneficiaryBalances per address (on Config.Read). A phone registered in several projects is one
-// person: balances are summed per token over its registrations' addresses, and the newest
-// registration's language is used. The reply is built at three levels of detail (every amount
-// labelled; the four amounts under one legend; available only) and the most detailed one that
-// fits one segment is sent: 160 GSM-7 septets, or 70 UCS-2 units for Nepali (see segment.go).
+// clear (logs carry phone.Redact of the hash). A balance check costs one round trip: one statement
+// (answerSQL, on the primary because it writes) counts the message against the rate limit, reads
+// the number's registrations and, for a balance request within the limit, their balance (lineSQL:
+// entity.BeneficiaryBalances for several addresses at once; balance_test.go holds the two to the
+// same answers). Help, unknown numbers and a flood read no balance. Only with a separate read pool
+// (Config.Read, a replica) is the balance read there, in a second statement. The answer is the
+// webhook's TwiML: nothing is queued for an inbound message. A phone registered in several
+// projects is one person: balances are summed per token over its registrations' addresses, and
+// the newest registration's language is used. The reply is built at three levels of detail
+// (every amount labelled; the four amounts under one legend; available only) and the most
+// detailed one that fits one segment is sent: 160 GSM-7 septets, or 70 UCS-2 units for Nepali
+// (see segment.go).
 //
 // Rate limiting counts every signed message and call per phone hash in fixed windows, in an
 // UNLOGGED table so that all replicas share the count and the webhook pays no fsync for it. The

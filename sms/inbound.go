@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
-
 	"github.com/rahataid/rahat/phone"
 )
 
@@ -54,53 +52,76 @@ const (
 	silenced         // later ones: no answer
 )
 
-// hitSQL counts a message in its number's current fixed window (database time, so that every
-// replica agrees on the windows) and, in the same round trip, reads the number's registrations,
-// newest first (its language is the one replies use). It returns one row per registration, or
-// one row of NULLs for an unknown number, each with the count so far.
-const hitSQL = `
+// answerSQL is a balance check's one round trip. It counts a message in its number's current
+// fixed window (database time, so that every replica agrees on the windows), reads the number's
+// registrations and, when $4 asks for them and the count is within the limit $5, their balance
+// (lineSQL), in one statement on the primary (it writes). It returns one row per token of the
+// balance, or one row without a token, each with the count, the newest registration's language
+// (NULL for an unknown number; replies use it) and the registrations' distinct addresses (for
+// balancesSQL, when balances come from Config.Read instead).
+const answerSQL = `
 WITH hit AS (
     INSERT INTO sms_rate_limits AS r (phone_hash, window_start, count)
-    VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+    VALUES ($2, to_timestamp(floor(extract(epoch FROM now()) / $3) * $3), 1)
     ON CONFLICT (phone_hash) DO UPDATE SET
         count = CASE WHEN r.window_start = EXCLUDED.window_start THEN r.count + 1 ELSE 1 END,
         window_start = EXCLUDED.window_start
     RETURNING count
-)
-SELECT hit.count, b.id, b.address, b.language
-FROM hit LEFT JOIN reg_beneficiaries b ON b.phone_hash = $1 AND b.chain_id = $3
-ORDER BY b.created_at DESC, b.id DESC`
+), reg AS (
+    SELECT id, address, language, created_at FROM reg_beneficiaries WHERE phone_hash = $2 AND chain_id = $1
+), addr AS (
+    SELECT DISTINCT address FROM reg WHERE $4 AND (SELECT count FROM hit) <= $5::int8
+),` + lineSQL + `
+SELECT hit.count,
+       (SELECT language FROM reg ORDER BY created_at DESC, id DESC LIMIT 1),
+       (SELECT array_agg(DISTINCT address) FROM reg),
+       line.token, line.symbol, line.decimals, line.available, line.allocated, line.received, line.claimed
+FROM hit LEFT JOIN line ON true
+ORDER BY line.symbol NULLS LAST, line.token`
 
-// hit counts one inbound message or call of a number and returns the number's registrations.
-func (s *Service) hit(ctx context.Context, hash []byte) (limit, []registration, error) {
-	rows, err := s.db.Query(ctx, hitSQL, hash, s.cfg.RateLimit.Window.Seconds(), int64(s.cfg.ChainID))
+// found is what answerSQL found for a message's number.
+type found struct {
+	limit limit
+	lang  string   // the newest registration's language; "" for an unknown number
+	addrs [][]byte // the registrations' distinct addresses
+	lines []tokenLine
+}
+
+// lookup counts one inbound message or call of a number and reads the number's registrations
+// and, with withBalance (and no separate read pool), its balance, in one round trip.
+func (s *Service) lookup(ctx context.Context, hash []byte, withBalance bool) (found, error) {
+	var f found
+	rows, err := s.db.Query(ctx, answerSQL, int64(s.cfg.ChainID), hash, s.cfg.RateLimit.Window.Seconds(),
+		withBalance && s.read == nil, int64(s.cfg.RateLimit.Messages))
 	if err != nil {
-		return underLimit, nil, fmt.Errorf("counting a message and reading its registrations: %w", err)
+		return f, fmt.Errorf("counting a message and reading its registrations: %w", err)
 	}
-	var n int
-	var regs []registration
+	defer rows.Close()
+	var n int64
+	var lang *string
 	for rows.Next() {
-		var id *int64
-		var addr []byte
-		var lang *string
-		if err := rows.Scan(&n, &id, &addr, &lang); err != nil {
-			rows.Close()
-			return underLimit, nil, fmt.Errorf("counting a message and reading its registrations: %w", err)
+		var c lineColumns
+		if err := rows.Scan(append([]any{&n, &lang, &f.addrs}, c.dest()...)...); err != nil {
+			return f, fmt.Errorf("counting a message and reading its registrations: %w", err)
 		}
-		if id != nil {
-			regs = append(regs, registration{ID: *id, Address: common.BytesToAddress(addr), Language: *lang})
+		if err := c.appendTo(&f.lines); err != nil {
+			return f, fmt.Errorf("reading balances: %w", err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return underLimit, nil, fmt.Errorf("counting a message and reading its registrations: %w", err)
+		return f, fmt.Errorf("counting a message and reading its registrations: %w", err)
 	}
-	switch {
-	case n <= s.cfg.RateLimit.Messages:
-		return underLimit, regs, nil
-	case n == s.cfg.RateLimit.Messages+1:
-		return justOver, regs, nil
+	sortLines(f.lines)
+	f.lang = deref(lang)
+	switch limit := int64(s.cfg.RateLimit.Messages); {
+	case n <= limit:
+		f.limit = underLimit
+	case n == limit+1:
+		f.limit = justOver
+	default:
+		f.limit = silenced
 	}
-	return silenced, regs, nil
+	return f, nil
 }
 
 // reply is what a webhook decided: the text, its language and the outcome for metrics and logs.
@@ -122,32 +143,35 @@ func (s *Service) answer(ctx context.Context, channel, from, body string) (hash 
 		s.log.Error("sms: answering a webhook failed", "channel", channel, "phone", phone.Redact(hash), "err", err)
 		return reply{text: unavailableText(guess), lang: guess, outcome: "error"}
 	}
-	l, regs, err := s.hit(ctx, hash)
+	// A call always asks for the balance; a message only with a balance word (else it gets help).
+	askingBalance := channel != "sms" || s.words.classify(body) == askBalance
+	f, err := s.lookup(ctx, hash, askingBalance)
 	switch {
 	case err != nil:
 		return hash, fail(err)
-	case len(regs) > 0:
-		guess = regs[0].Language // a warning goes in the registered language
+	case f.lang != "":
+		guess = f.lang // a warning goes in the registered language
 	}
-	switch l {
+	switch f.limit {
 	case justOver:
 		return hash, reply{text: rateLimitedText(guess, int((s.cfg.RateLimit.Window+time.Minute-1)/time.Minute)),
 			lang: guess, outcome: "rate_limited"}
 	case silenced:
 		return hash, reply{outcome: "silenced"}
 	}
-	if len(regs) == 0 {
+	if f.lang == "" {
 		return hash, reply{text: unknownText(guess), lang: guess, outcome: "unknown_number"}
 	}
-	lang := regs[0].Language
-	if channel == "sms" && s.words.classify(body) != askBalance {
-		return hash, reply{text: helpText(lang, s.cfg.Words), lang: lang, outcome: "help"}
+	if !askingBalance {
+		return hash, reply{text: helpText(f.lang, s.cfg.Words), lang: f.lang, outcome: "help"}
 	}
-	lines, err := s.balances(ctx, regs)
-	if err != nil {
-		return hash, fail(err)
+	lines := f.lines
+	if s.read != nil {
+		if lines, err = readBalances(ctx, s.read, s.cfg.ChainID, f.addrs); err != nil {
+			return hash, fail(err)
+		}
 	}
-	return hash, reply{text: balanceText(lang, lines), lang: lang, outcome: "balance", lines: lines}
+	return hash, reply{text: balanceText(f.lang, lines), lang: f.lang, outcome: "balance", lines: lines}
 }
 
 // handleInbound answers an SMS (Twilio's messaging webhook) with TwiML.

@@ -20,13 +20,21 @@ const (
 	numMulti   = "+9779801000006"
 	numUnknown = "+9779801000099"
 	numFlood   = "+9779801000007"
+	numTwoAddr = "+9779801000008"
 )
 
 // inboundWorld registers beneficiaries with every shape of balance and puts their tokens on chain.
 func inboundWorld(t *testing.T, limit int) *bundle {
 	t.Helper()
+	return inboundWorldWith(t, limit, options{})
+}
+
+// inboundWorldWith is inboundWorld with options.
+func inboundWorldWith(t *testing.T, limit int, o options) *bundle {
+	t.Helper()
 	// A window so long that none ends during a test (windows are aligned to the epoch).
-	b := setup(t, options{mutate: func(c *Config) { c.RateLimit = RateLimit{Messages: limit, Window: 1000 * time.Hour} }})
+	o.mutate = func(c *Config) { c.RateLimit = RateLimit{Messages: limit, Window: 1000 * time.Hour} }
+	b := setup(t, o)
 	b.register(proj1, ben(1), numEN, "en")
 	b.register(proj1, ben(2), numNE, "ne")
 	b.register(proj1, ben(3), numTwo, "en")
@@ -36,6 +44,8 @@ func inboundWorld(t *testing.T, limit int) *bundle {
 	b.register(proj1, ben(6), numMulti, "en")
 	b.register(proj3, ben(6), numMulti, "en")
 	b.register(proj1, ben(7), numFlood, "en")
+	b.register(proj1, ben(8), numTwoAddr, "ne") // one person with two addresses; the newer
+	b.register(proj3, ben(9), numTwoAddr, "en") // registration's language is used
 	b.mine(projectCreated(proj1, tokRHT), projectCreated(proj2, tokUSD), projectCreated(proj3, tokRHT))
 	b.mine(
 		allocate(proj1, tokRHT, ben(1), rht(500)), mint(tokRHT, ben(1), rht(100)),
@@ -44,15 +54,16 @@ func inboundWorld(t *testing.T, limit int) *bundle {
 		allocate(proj1, tokRHT, ben(5), rht(100)),
 		allocate(proj1, tokRHT, ben(6), rht(300)), allocate(proj3, tokRHT, ben(6), rht(200)),
 		allocate(proj1, tokRHT, ben(7), rht(1)),
+		allocate(proj1, tokRHT, ben(8), rht(300)), allocate(proj3, tokRHT, ben(9), rht(200)), mint(tokRHT, ben(9), rht(5)),
 	)
 	b.mine(offlineClaim(proj1, tokRHT, ben(5), rht(100)))
 	return b
 }
 
-// TestInboundReplies sends signed webhook requests for every case and checks the TwiML.
+// TestInboundReplies sends signed webhook requests for every case and checks the TwiML, with
+// balances read in the statement that counts the message and from a separate read pool.
 func TestInboundReplies(t *testing.T) {
 	t.Parallel()
-	b := inboundWorld(t, 100)
 	tests := []struct {
 		name, from, body, want string
 	}{
@@ -75,6 +86,8 @@ func TestInboundReplies(t *testing.T) {
 			"Rahat balance. RHT: available 0, allocated 100, received 0, claimed 100."},
 		{"one phone in two projects: summed per token", numMulti, "BAL",
 			"Rahat balance. RHT: available 500, allocated 500, received 0, claimed 0."},
+		{"one phone, two addresses: summed per token", numTwoAddr, "BAL",
+			"Rahat balance. RHT: available 505, allocated 500, received 5, claimed 0."},
 		{"unknown number", numUnknown, "BAL",
 			"Rahat: this number is not registered. Please contact your aid office."},
 		{"unknown number writing Nepali", numUnknown, "ब्यालेन्स",
@@ -88,14 +101,27 @@ func TestInboundReplies(t *testing.T) {
 		{"an empty message gets help", numNE, "",
 			"राहत: ब्यालेन्स जान्न BAL / ब्यालेन्स पठाउनुहोस्, मद्दतका लागि HELP।"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := b.reply(tt.from, tt.body)
-			if got != tt.want {
-				t.Errorf("reply to %q:\n got %q\nwant %q", tt.body, got, tt.want)
+	modes := []struct {
+		name string
+		read bool
+	}{{"one statement", false}, {"read pool", true}}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			t.Parallel()
+			b := inboundWorldWith(t, 100, options{read: mode.read})
+			if got := b.svc.read != nil; got != mode.read {
+				t.Fatalf("separate read pool in use: %v, want %v", got, mode.read)
 			}
-			if Segments(got) != 1 {
-				t.Errorf("the reply takes %d segments", Segments(got))
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					got := b.reply(tt.from, tt.body)
+					if got != tt.want {
+						t.Errorf("reply to %q:\n got %q\nwant %q", tt.body, got, tt.want)
+					}
+					if Segments(got) != 1 {
+						t.Errorf("the reply takes %d segments", Segments(got))
+					}
+				})
 			}
 		})
 	}

@@ -26,7 +26,7 @@ const queueName = "sms"
 type Service struct {
 	cfg       Config
 	db        *pgxpool.Pool
-	read      entity.Querier
+	read      entity.Querier // a separate pool for balances (a replica), or nil: see lookup
 	log       *slog.Logger
 	words     wordSet
 	validator twclient.RequestValidator
@@ -52,10 +52,14 @@ func New(cfg Config) (*Service, error) {
 	s := &Service{
 		cfg:       cfg,
 		db:        cfg.DB,
-		read:      cfg.Read,
 		log:       cfg.Logger,
 		words:     newWordSet(cfg.Words),
 		validator: twclient.NewRequestValidator(cfg.Twilio.AuthToken),
+	}
+	if cfg.Read != entity.Querier(cfg.DB) {
+		// A separate read pool (a replica) costs a balance check a second round trip: the
+		// statement that counts the message writes, so it runs on the primary.
+		s.read = cfg.Read
 	}
 	var err error
 	if s.m, err = newMetrics(cfg.Registry); err != nil {

@@ -50,6 +50,7 @@ type options struct {
 	twilio bool          // send through the fake Twilio (else the log sender)
 	url    bool          // keep the database's URL (for a child process)
 	run    bool          // run the queue
+	read   bool          // read balances from a second pool, as from a replica (Config.Read)
 	mutate func(*Config) // last word on the configuration
 }
 
@@ -78,7 +79,7 @@ func setup(t testing.TB, o options) *bundle {
 	t.Cleanup(cancel)
 	b := &bundle{t: t, ctx: ctx, logs: &syncBuffer{}}
 	var err error
-	if o.url {
+	if o.url || o.read {
 		b.dbURL = pgtest.NewURL(t)
 		if b.db, err = store.Open(ctx, b.dbURL, store.PoolConfig{MaxConns: 8}); err != nil {
 			t.Fatal(err)
@@ -99,6 +100,14 @@ func setup(t testing.TB, o options) *bundle {
 	b.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(b.srv.Close)
 	cfg := b.config(o)
+	if o.read {
+		read, err := store.Open(ctx, b.dbURL, store.PoolConfig{MaxConns: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(read.Close)
+		cfg.Read = read
+	}
 	if o.mutate != nil {
 		o.mutate(&cfg)
 	}
