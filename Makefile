@@ -12,8 +12,10 @@ TEST_FLAGS ?= -timeout 30m
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-prereq: ## check that Go and the PostgreSQL server binaries are installed
+prereq: ## check that Go and the PostgreSQL server binaries are installed (and Chromium, which make test needs)
 	@bash scripts/prereq.sh
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || \
+	  echo "rahat: Chromium not found: make test needs it for the status page's browser test (cmd/rahat TestStatusPage); install it (Debian/Ubuntu: apt-get install chromium; macOS: brew install --cask chromium)" >&2
 
 build: ## build bin/rahat
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/rahat ./cmd/rahat

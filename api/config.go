@@ -89,8 +89,11 @@ type Config struct {
 	Client *ethclient.Client
 	// ChainID is the chain the API acts on. Required.
 	ChainID uint64
-	// Auth configures bearer-token verification. At least one key is required.
+	// Auth configures bearer-token verification (at least one key) unless Verifier is set.
 	Auth auth.Config
+	// Verifier, when set, checks bearer tokens instead of one built from Auth, so that the REST
+	// API and GraphQL's operational fields share one key set (and one JWKS refresh).
+	Verifier *auth.Verifier
 	// Phones hashes beneficiaries' numbers; Box seals them for the SMS sender. Required.
 	Phones *phone.Hasher
 	Box    *phone.Box

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
@@ -113,4 +114,148 @@ func (s *Server) getDistribution(ctx context.Context, rq *request) (int, any, er
 	}
 	v.State, v.Error = overall(txs)
 	return http.StatusOK, v, nil
+}
+
+// requestFoldSQL folds each listed request's transactions (found by ref) into its state, as
+// overall() does for a single read: failed if any failed (the first failure by id is the error),
+// final when all are final, submitted once any left the queue, pending before. $1 is the ref
+// prefix ("distribution:"); o is the request's row. (GraphQL's operational fields fold the same
+// way, in graphql/ops_sql.go.)
+const requestFoldSQL = `
+SELECT CASE WHEN bool_or(t.state = 'failed') THEN 'failed'
+            WHEN bool_and(t.state = 'final') THEN 'final'
+            WHEN bool_or(t.state <> 'queued') THEN 'submitted'
+            ELSE 'pending' END AS state,
+       coalesce((array_agg(t.kind || ' transaction ' || t.id || ' failed: ' || t.error ORDER BY t.id)
+                 FILTER (WHERE t.state = 'failed'))[1], '') AS error
+FROM txmgr_txs t WHERE t.ref = $1::text || o.id`
+
+const listDistributionsSQL = `
+SELECT o.id, o.project, o.token, s.state, s.error, o.item_count, o.total, o.added, o.created_at
+FROM api_distributions o CROSS JOIN LATERAL (` + requestFoldSQL + `) s
+WHERE o.chain_id = $2 AND ($3::bytea IS NULL OR o.project = $3) AND ($4::text IS NULL OR s.state = $4) AND o.id > $5
+ORDER BY o.id LIMIT $6`
+
+// txsByRefSQL reads the transactions of several requests at once, as the views show them.
+const txsByRefSQL = `
+SELECT ref, id, kind, state, hash, nonce, block_number, attempts, error
+FROM txmgr_txs WHERE ref = ANY($1) ORDER BY id`
+
+// listDistributions lists the chain's distributions, oldest first, with the states their
+// transactions give them and those transactions, optionally of one project or in one state.
+func (s *Server) listDistributions(ctx context.Context, rq *request) (int, any, error) {
+	q := rq.r.URL.Query()
+	limit, after, e := page(q)
+	if e != nil {
+		return 0, nil, e
+	}
+	proj, e := optionalAddress(q, "project")
+	if e != nil {
+		return 0, nil, e
+	}
+	state, e := optionalState(q)
+	if e != nil {
+		return 0, nil, e
+	}
+	rows, err := s.cfg.Read.Query(ctx, listDistributionsSQL, "distribution:", int64(s.cfg.ChainID), proj, state, after, limit)
+	if err != nil {
+		return 0, nil, dbError("listing distributions", err)
+	}
+	out := []distributionView{}
+	for rows.Next() {
+		v := distributionView{Txs: []txView{}}
+		var p, t []byte
+		var total pgtype.Numeric
+		var created time.Time
+		if err := rows.Scan(&v.ID, &p, &t, &v.State, &v.Error, &v.Beneficiaries, &total, &v.AddedOnChain, &created); err != nil {
+			rows.Close()
+			return 0, nil, dbError("listing distributions", err)
+		}
+		v.Project, v.Token, v.Total, v.CreatedAt = hexAddr(p), hexAddr(t), numString(total), ts(created)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, dbError("listing distributions", err)
+	}
+	ids := make([]int64, len(out))
+	for i, v := range out {
+		ids[i] = v.ID
+	}
+	txs, err := s.txViews(ctx, "distribution", ids)
+	if err != nil {
+		return 0, nil, err
+	}
+	rows, err = s.cfg.Read.Query(ctx, itemsPerTxManySQL, ids)
+	if err != nil {
+		return 0, nil, dbError("reading the allocations", err)
+	}
+	items := map[int64]int{}
+	var txID, n int64
+	if _, err := pgx.ForEachRow(rows, []any{&txID, &n}, func() error { items[txID] += int(n); return nil }); err != nil {
+		return 0, nil, dbError("reading the allocations", err)
+	}
+	for i := range out {
+		for _, tv := range txs[ref("distribution", out[i].ID)] {
+			tv.Items = items[tv.ID]
+			out[i].Txs = append(out[i].Txs, tv)
+		}
+	}
+	return http.StatusOK, listView[distributionView]{Items: out, Next: nextAfter(out, limit, func(d distributionView) int64 { return d.ID })}, nil
+}
+
+const itemsPerTxManySQL = `
+SELECT tx_id, count(*) FROM api_distribution_items WHERE distribution_id = ANY($1) GROUP BY tx_id
+UNION ALL
+SELECT tx_id, count(*) FROM api_chain_beneficiaries WHERE distribution_id = ANY($1) GROUP BY tx_id`
+
+// optionalState reads the state query parameter of request lists; nil when absent.
+func optionalState(q map[string][]string) (*string, *Error) {
+	v := first(q, "state")
+	if v == "" {
+		return nil, nil
+	}
+	switch v {
+	case "pending", "submitted", "final", "failed":
+		return &v, nil
+	}
+	return nil, invalid(FieldError{Field: "state", Problem: "must be one of pending, submitted, final, failed"})
+}
+
+// txViews reads the transactions of requests kind:id for ids, by ref, in the order enqueued.
+func (s *Server) txViews(ctx context.Context, kind string, ids []int64) (map[string][]txView, error) {
+	refs := make([]string, len(ids))
+	for i, id := range ids {
+		refs[i] = ref(kind, id)
+	}
+	rows, err := s.cfg.Read.Query(ctx, txsByRefSQL, refs)
+	if err != nil {
+		return nil, dbError("reading transactions", err)
+	}
+	out := map[string][]txView{}
+	var r string
+	var v txView
+	var hash []byte
+	var nonce, block *int64
+	_, err = pgx.ForEachRow(rows, []any{&r, &v.ID, &v.Kind, &v.State, &hash, &nonce, &block, &v.Attempts, &v.Error}, func() error {
+		tv := v
+		if hash != nil {
+			h := common.BytesToHash(hash).Hex()
+			tv.Hash = &h
+		}
+		tv.Nonce, tv.BlockNumber = u64(nonce), u64(block)
+		out[r] = append(out[r], tv)
+		return nil
+	})
+	if err != nil {
+		return nil, dbError("reading transactions", err)
+	}
+	return out, nil
+}
+
+func u64(v *int64) *uint64 {
+	if v == nil {
+		return nil
+	}
+	u := uint64(*v)
+	return &u
 }

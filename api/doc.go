@@ -80,4 +80,11 @@
 // The worker and the validations join txmgr_txs (state, error, hash) in SQL rather than calling
 // Manager.Get per row: one query per pass instead of one per object. That couples the API to
 // the outbox's columns, which store/migrations/0035_txmgr.sql documents.
+//
+// # Reads of states
+//
+// GET handlers fold a request's transactions into its state when read (overall), so reads are
+// never behind the transaction manager; lists do the same fold in SQL (requestFoldSQL). GraphQL's
+// operational fields (graphql/ops_sql.go) fold the same way, for the same bearer tokens; the
+// gauges rahat_api_objects and rahat_api_transactions count the stored states at scrape time.
 package api

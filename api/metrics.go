@@ -23,7 +23,7 @@ type metrics struct {
 	worker      *prometheus.CounterVec // worker transitions: claim_code_sent, claim_processed, ...
 }
 
-func newMetrics(reg *prometheus.Registry, db *pgxpool.Pool, chainID uint64, log *slog.Logger) (*metrics, error) {
+func newMetrics(reg *prometheus.Registry, db *pgxpool.Pool, chainID uint64, now func() time.Time, log *slog.Logger) (*metrics, error) {
 	const ns, sub = "rahat", "api"
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "requests_total",
@@ -43,8 +43,8 @@ func newMetrics(reg *prometheus.Registry, db *pgxpool.Pool, chainID uint64, log 
 		worker: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "worker_transitions_total",
 			Help: "State changes made by the background worker, by entity and new state."}, []string{"entity", "state"}),
 	}
-	states := &stateCollector{db: db, chainID: int64(chainID), log: log,
-		desc: prometheus.NewDesc(ns+"_"+sub+"_objects", "API objects (distributions, claims, settlements) by state, read from the database at scrape time.",
+	states := &stateCollector{db: db, chainID: int64(chainID), now: now, log: log,
+		desc: prometheus.NewDesc(ns+"_"+sub+"_objects", "API objects (distributions, claims, settlements) by state, read from the database at scrape time (claims as the API shows them: expired when a sent code has expired).",
 			[]string{"entity", "state"}, nil),
 		txDesc: prometheus.NewDesc(ns+"_"+sub+"_transactions", "Transactions the API enqueued, by kind and state (txmgr_txs), read at scrape time.",
 			[]string{"kind", "state"}, nil),
@@ -65,13 +65,15 @@ func newMetrics(reg *prometheus.Registry, db *pgxpool.Pool, chainID uint64, log 
 type stateCollector struct {
 	db           *pgxpool.Pool
 	chainID      int64
+	now          func() time.Time // the API's clock, which expires claim codes
 	log          *slog.Logger
 	desc, txDesc *prometheus.Desc
 }
 
 const stateCountsSQL = `
 SELECT 'distribution', state, count(*) FROM api_distributions WHERE chain_id = $1 GROUP BY state
-UNION ALL SELECT 'claim', state, count(*) FROM api_claims WHERE chain_id = $1 GROUP BY state
+UNION ALL SELECT 'claim', CASE WHEN state = 'code_sent' AND code_expires_at < $2 THEN 'expired' ELSE state END, count(*)
+          FROM api_claims WHERE chain_id = $1 GROUP BY 2
 UNION ALL SELECT 'settlement', state, count(*) FROM api_settlements WHERE chain_id = $1 GROUP BY state`
 
 // The API's transactions are recognised by their kind (see the kind constants).
@@ -102,6 +104,6 @@ func (s *stateCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, float64(n), a, b)
 		}
 	}
-	emit(s.desc, stateCountsSQL, s.chainID)
+	emit(s.desc, stateCountsSQL, s.chainID, s.now())
 	emit(s.txDesc, txCountsSQL, s.chainID, allKinds)
 }

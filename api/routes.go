@@ -32,6 +32,7 @@ func (s *Server) routeTable() []route {
 
 		{op: "createDistribution", method: http.MethodPost, path: "/v1/distributions", roles: staff, write: true, idempotent: true,
 			bodyLimit: batch, body: distributionRequest{}, handle: s.createDistribution},
+		{op: "listDistributions", method: http.MethodGet, path: "/v1/distributions", roles: staff, handle: s.listDistributions},
 		{op: "getDistribution", method: http.MethodGet, path: "/v1/distributions/{id}", roles: staff, handle: s.getDistribution},
 		{op: "getTransaction", method: http.MethodGet, path: "/v1/transactions/{id}", roles: staff, handle: s.getTransaction},
 
@@ -45,6 +46,7 @@ func (s *Server) routeTable() []route {
 			idempotent: true, handle: s.resendCode},
 		{op: "createSettlement", method: http.MethodPost, path: "/v1/vendor/settlements", roles: vendor, write: true,
 			idempotent: true, body: settlementRequest{}, handle: s.createSettlement},
+		{op: "listSettlements", method: http.MethodGet, path: "/v1/vendor/settlements", roles: vendor, handle: s.listSettlements},
 		{op: "getSettlement", method: http.MethodGet, path: "/v1/vendor/settlements/{id}", roles: vendor, handle: s.getSettlement},
 		{op: "getVendorTotals", method: http.MethodGet, path: "/v1/vendor/totals", roles: vendor, handle: s.vendorTotals},
 	}

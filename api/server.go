@@ -45,13 +45,16 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	v, err := auth.NewVerifier(ctx, cfg.Auth)
-	if err != nil {
-		return nil, err
+	v := cfg.Verifier
+	if v == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var err error
+		if v, err = auth.NewVerifier(ctx, cfg.Auth); err != nil {
+			return nil, err
+		}
 	}
-	met, err := newMetrics(cfg.Registry, cfg.DB, cfg.ChainID, cfg.Logger)
+	met, err := newMetrics(cfg.Registry, cfg.DB, cfg.ChainID, cfg.Now, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}

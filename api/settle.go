@@ -155,6 +155,63 @@ func (s *Server) getSettlement(ctx context.Context, rq *request) (int, any, erro
 	return http.StatusOK, v, nil
 }
 
+const listSettlementsSQL = `
+SELECT o.id, o.project, o.token, o.amount, s.state, s.error, o.created_at
+FROM api_settlements o CROSS JOIN LATERAL (` + requestFoldSQL + `) s
+WHERE o.chain_id = $2 AND o.vendor = $3 AND ($4::bytea IS NULL OR o.project = $4) AND ($5::text IS NULL OR s.state = $5)
+  AND o.id > $6
+ORDER BY o.id LIMIT $7`
+
+// listSettlements lists the calling vendor's settlements, oldest first, with their states and
+// transactions.
+func (s *Server) listSettlements(ctx context.Context, rq *request) (int, any, error) {
+	q := rq.r.URL.Query()
+	limit, after, e := page(q)
+	if e != nil {
+		return 0, nil, e
+	}
+	proj, e := optionalAddress(q, "project")
+	if e != nil {
+		return 0, nil, e
+	}
+	state, e := optionalState(q)
+	if e != nil {
+		return 0, nil, e
+	}
+	rows, err := s.cfg.Read.Query(ctx, listSettlementsSQL, "settlement:", int64(s.cfg.ChainID), rq.p.Vendor.Bytes(), proj, state, after, limit)
+	if err != nil {
+		return 0, nil, dbError("listing settlements", err)
+	}
+	out := []settlementView{}
+	for rows.Next() {
+		v := settlementView{Txs: []txView{}}
+		var p, t []byte
+		var amount pgtype.Numeric
+		var created time.Time
+		if err := rows.Scan(&v.ID, &p, &t, &amount, &v.State, &v.Error, &created); err != nil {
+			rows.Close()
+			return 0, nil, dbError("listing settlements", err)
+		}
+		v.Project, v.Token, v.Amount, v.CreatedAt = hexAddr(p), hexAddr(t), numString(amount), ts(created)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, dbError("listing settlements", err)
+	}
+	ids := make([]int64, len(out))
+	for i, v := range out {
+		ids[i] = v.ID
+	}
+	txs, err := s.txViews(ctx, "settlement", ids)
+	if err != nil {
+		return 0, nil, err
+	}
+	for i := range out {
+		out[i].Txs = append(out[i].Txs, txs[ref("settlement", out[i].ID)]...)
+	}
+	return http.StatusOK, listView[settlementView]{Items: out, Next: nextAfter(out, limit, func(v settlementView) int64 { return v.ID })}, nil
+}
+
 type totalsView struct {
 	Vendor   string          `json:"vendor"`
 	Projects []*vendorTotals `json:"projects"`

@@ -79,5 +79,6 @@ func suites() []Suite {
 		graphqlSuite(),
 		smsSuite(),
 		apiSuite(),
+		subsSuite(),
 	}
 }

@@ -24,9 +24,9 @@ import (
 
 // The GraphQL suite (issue 5): a million indexed events, written with COPY into the tables the
 // indexer creates (indexer/schema's DDL, partitioned by a million blocks), served by the real
-// handler over HTTP; 50 closed-loop clients in this process; every query also run as the
-// equivalent hand-written SQL through pgx, with the same pool size and the same clients, as the
-// baseline.
+// handler over HTTP to 50 clients, each on its own keep-alive connection, from a separate load
+// generator process; every query also run as the equivalent hand-written SQL through pgx, from
+// 50 goroutines of this process on a pool of the handler's size, as the baseline.
 const (
 	gqlTransfers   = 600_000
 	gqlAllocations = 200_000

@@ -20,7 +20,8 @@ import (
 // The GraphQL suite's load generator: closed-loop clients (each sends its next request when the
 // previous answer has been read), or paced ones, every request timed from send to last byte, the
 // first second discarded as warm-up. GraphQL load comes from a separate process (this binary
-// re-executed, see init), so that the server's CPU is measured apart from its clients'.
+// re-executed, see init), so that the server's CPU is measured apart from its clients', through a
+// client about as cheap as wrk (rawPoster, graphql_http.go).
 
 // gqlChildEnv names the file holding a loadSpec: set, the process is a load generator.
 const gqlChildEnv = "RAHAT_BENCH_GRAPHQL_LOADGEN"
@@ -62,19 +63,15 @@ func loadChild(path string) int {
 		err = json.Unmarshal(raw, &spec)
 	}
 	rep := loadReport{}
+	var post *rawPoster
+	var reqs [][]byte
 	if err == nil {
-		post := newGQLPoster(spec.URL, spec.Clients)
+		post, reqs, err = prepareLoad(spec)
+	}
+	if err == nil {
 		var st loadStats
 		st, err = runPaced(context.Background(), spec.Clients, spec.Period, spec.Warm, spec.D, func(ctx context.Context, rng *rand.Rand) error {
-			vars := map[string]any{}
-			for k, v := range spec.Fixed {
-				vars[k] = v
-			}
-			if spec.Var != "" {
-				vars[spec.Var] = spec.Values[rng.IntN(len(spec.Values))]
-			}
-			_, err := post.post(ctx, spec.Query, vars)
-			return err
+			return post.post(ctx, reqs[rng.IntN(len(reqs))])
 		}, processCPU)
 		rep = loadReport{N: st.n, P50: st.p50, P99: st.p99, Rate: st.rate, CPU: st.cpu}
 	}
@@ -86,6 +83,33 @@ func loadChild(path string) int {
 		return 1
 	}
 	return 0
+}
+
+// prepareLoad opens the client and writes every request of spec in advance: one per value of
+// the varying variable (with the fixed ones), or the one request.
+func prepareLoad(spec loadSpec) (*rawPoster, [][]byte, error) {
+	post, err := newRawPoster(spec.URL, spec.Clients)
+	if err != nil {
+		return nil, nil, err
+	}
+	values := spec.Values
+	if spec.Var == "" {
+		values = []string{""}
+	}
+	reqs := make([][]byte, len(values))
+	for i, v := range values {
+		vars := map[string]any{}
+		for k, x := range spec.Fixed {
+			vars[k] = x
+		}
+		if spec.Var != "" {
+			vars[spec.Var] = v
+		}
+		if reqs[i], err = rawRequest(spec.URL, spec.Query, vars); err != nil {
+			return nil, nil, err
+		}
+	}
+	return post, reqs, nil
 }
 
 // runRemote runs spec in a load generator process and measures, over the same window, the CPU of

@@ -30,6 +30,8 @@ type Config struct {
 	Index Index `yaml:"index"`
 	// Serve configures the HTTP server (GraphQL, REST, SMS webhook, metrics).
 	Serve Serve `yaml:"serve"`
+	// GraphQL configures /graphql: its auth switch and the limits of subscriptions.
+	GraphQL GraphQL `yaml:"graphql"`
 	// Dev configures `rahat dev` and `rahat chain`.
 	Dev Dev `yaml:"dev"`
 	// Keys says where the signing keys of `rahat serve` come from.
@@ -140,6 +142,26 @@ type Serve struct {
 	ShutdownTimeout Duration `yaml:"shutdown_timeout"`
 	// ReadyMaxLag is how many blocks the index may trail the node's head for /readyz to answer ready.
 	ReadyMaxLag uint64 `yaml:"ready_max_lag"`
+	// StatusPage serves the public status page at / (networks, lag, reorgs, throughput, latest
+	// events; no secrets, like /healthz) and its /status.json.
+	StatusPage bool `yaml:"status_page"`
+}
+
+// GraphQL configures /graphql. Zero limits take the server's defaults.
+type GraphQL struct {
+	// Auth makes every GraphQL request (queries, websocket connection_init, SSE) need a bearer token
+	// of the REST API's; off, GraphQL is public, like TheGraph's.
+	Auth bool `yaml:"auth"`
+	// MaxSubscriptionsPerConnection bounds the operations of one websocket.
+	MaxSubscriptionsPerConnection int `yaml:"max_subscriptions_per_connection"`
+	// MaxConnectionsPerIP bounds the websocket and SSE connections of one client address.
+	MaxConnectionsPerIP int `yaml:"max_connections_per_ip"`
+	// MaxMessageBytes bounds a message a websocket client sends.
+	MaxMessageBytes int64 `yaml:"max_message_bytes"`
+	// KeepAlive is the interval of keep-alive pings to subscribers.
+	KeepAlive Duration `yaml:"keepalive"`
+	// SubscriberQueue is how many messages may wait for one client before it is dropped as too slow.
+	SubscriberQueue int `yaml:"subscriber_queue"`
 }
 
 // Dev configures the embedded dev chain and workload.
@@ -161,7 +183,8 @@ func Defaults() Config {
 		StateDir: ".rahat",
 		Database: Database{Migrate: true, MaxConns: 16},
 		Index:    Index{BatchBlocks: 2000, PartitionBlocks: 1_000_000, MetricsAddr: "127.0.0.1:9091"},
-		Serve:    Serve{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second), ReadyMaxLag: 64},
+		Serve:    Serve{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second), ReadyMaxLag: 64, StatusPage: true},
+		GraphQL:  GraphQL{MaxSubscriptionsPerConnection: 100, MaxConnectionsPerIP: 1000, MaxMessageBytes: 64 << 10, KeepAlive: Duration(15 * time.Second), SubscriberQueue: 256},
 		Dev:      Dev{ChainAddr: "127.0.0.1:8545", BlockInterval: Duration(time.Second), Workload: "demo", Seed: 1},
 		Keys:     Keys{HexEnv: "RAHAT_DEV_KEYS"},
 		Auth:     Auth{Issuer: "rahat", Audience: "rahat-api"},
@@ -338,6 +361,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Serve.Addr == "" {
 		bad("serve.addr", "is required")
+	}
+	if g := c.GraphQL; g.MaxSubscriptionsPerConnection < 0 || g.MaxConnectionsPerIP < 0 || g.MaxMessageBytes < 0 || g.KeepAlive < 0 || g.SubscriberQueue < 0 {
+		bad("graphql", "limits must not be negative")
 	}
 	for _, a := range []struct{ field, v string }{{"keys.operator", c.Keys.Operator}, {"keys.otp_server", c.Keys.OTPServer}} {
 		if a.v != "" && !isHexAddress(a.v) {

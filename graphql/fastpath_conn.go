@@ -1,7 +1,6 @@
 package graphql
 
 import (
-	"bytes"
 	"context"
 
 	gql "github.com/99designs/gqlgen/graphql"
@@ -12,50 +11,88 @@ import (
 	"github.com/rahataid/rahat/graphql/query"
 )
 
-// renderConnection is the fast path of <entities>Connection: edges { cursor node { scalars } },
-// nodes { scalars } and pageInfo, under any aliases; ok is false for anything else.
-func (fp *fastPath) renderConnection(ctx context.Context, oc *gql.OperationContext, e *catalog.Entity, args map[string]any, set ast.SelectionSet) ([]byte, bool) {
+// connPart is one selected field of <entities>Connection: __typename, edges { cursor node
+// { scalars } }, nodes { scalars } or pageInfo, under any aliases.
+type connPart struct {
+	key   []byte
+	name  string
+	fixed []byte    // __typename's value
+	edges []subPart // edges' fields
+	node  []column  // columns of nodes, or of edges' node
+	info  []subPart // pageInfo's fields
+}
+
+// subPart is a field of an edge or of pageInfo.
+type subPart struct {
+	key   []byte
+	name  string
+	fixed []byte // __typename's value
+}
+
+// planConnection plans the selection of a connection of e; false for anything but the parts
+// above.
+func planConnection(oc *gql.OperationContext, e *catalog.Entity, set ast.SelectionSet) ([]connPart, bool) {
 	sel := gql.CollectFields(oc, set, []string{e.Name + "Connection"})
-	type part struct {
-		key   []byte
-		name  string
-		edges []gql.CollectedField // edges' fields
-		node  []column             // columns of nodes, or of edges' node
-		info  []gql.CollectedField // pageInfo's fields
-	}
-	parts := make([]part, len(sel))
+	parts := make([]connPart, len(sel))
 	for i, f := range sel {
-		p := part{key: jsonKey(i, f.Alias), name: f.Name}
+		p := connPart{key: jsonKey(i, f.Alias), name: f.Name}
 		switch f.Name {
 		case "__typename":
+			p.fixed = appendQuoted(nil, e.Name+"Connection")
 		case "nodes":
 			nodes := gql.CollectFields(oc, f.Selections, []string{e.Name})
 			if !scalarsOnly(e, nodes) {
 				return nil, false
 			}
-			p.node = plan(e, nodes)
+			var ok bool
+			if p.node, ok = plan(e, nodes); !ok {
+				return nil, false
+			}
 		case "edges":
-			p.edges = gql.CollectFields(oc, f.Selections, []string{e.Name + "Edge"})
-			for _, ef := range p.edges {
+			for j, ef := range gql.CollectFields(oc, f.Selections, []string{e.Name + "Edge"}) {
+				sp := subPart{key: jsonKey(j, ef.Alias), name: ef.Name}
 				switch ef.Name {
-				case "__typename", "cursor":
+				case "__typename":
+					sp.fixed = appendQuoted(nil, e.Name+"Edge")
+				case "cursor":
 				case "node":
 					nodes := gql.CollectFields(oc, ef.Selections, []string{e.Name})
 					if !scalarsOnly(e, nodes) {
 						return nil, false
 					}
-					p.node = plan(e, nodes)
+					var ok bool
+					if p.node, ok = plan(e, nodes); !ok {
+						return nil, false
+					}
 				default:
 					return nil, false
 				}
+				p.edges = append(p.edges, sp)
 			}
 		case "pageInfo":
-			p.info = gql.CollectFields(oc, f.Selections, []string{"PageInfo"})
+			for j, pf := range gql.CollectFields(oc, f.Selections, []string{"PageInfo"}) {
+				sp := subPart{key: jsonKey(j, pf.Alias), name: pf.Name}
+				switch pf.Name {
+				case "__typename":
+					sp.fixed = appendQuoted(nil, "PageInfo")
+				case "hasNextPage", "hasPreviousPage", "startCursor", "endCursor":
+				default:
+					return nil, false
+				}
+				p.info = append(p.info, sp)
+			}
 		default:
 			return nil, false
 		}
 		parts[i] = p
 	}
+	return parts, true
+}
+
+// renderConnection runs a connection's page and appends its JSON to buf; ok is false when the
+// normal resolver must answer instead.
+func (fp *fastPath) renderConnection(ctx context.Context, p *fieldPlan, args map[string]any, buf []byte) ([]byte, bool) {
+	e := p.e
 	pa := query.PageArgs{}
 	var ok bool
 	if pa.Block, ok = blockArg(args["block"]); !ok {
@@ -75,88 +112,82 @@ func (fp *fastPath) renderConnection(ctx context.Context, oc *gql.OperationConte
 	if err != nil {
 		return nil, false
 	}
-	var buf bytes.Buffer
-	buf.WriteByte('{')
-	for _, p := range parts {
-		buf.Write(p.key)
-		switch p.name {
+	buf = append(buf, '{')
+	for _, cp := range p.conn {
+		buf = append(buf, cp.key...)
+		switch cp.name {
 		case "__typename":
-			gql.MarshalString(e.Name + "Connection").MarshalGQL(&buf)
+			buf = append(buf, cp.fixed...)
 		case "nodes":
-			buf.WriteByte('[')
+			buf = append(buf, '[')
 			for i, row := range page.Rows {
 				if i > 0 {
-					buf.WriteByte(',')
+					buf = append(buf, ',')
 				}
-				if !writeRow(&buf, row, p.node) {
+				if buf, ok = appendRow(buf, row, cp.node); !ok {
 					return nil, false
 				}
 			}
-			buf.WriteByte(']')
+			buf = append(buf, ']')
 		case "edges":
-			buf.WriteByte('[')
+			buf = append(buf, '[')
 			for i, row := range page.Rows {
 				if i > 0 {
-					buf.WriteByte(',')
+					buf = append(buf, ',')
 				}
-				buf.WriteByte('{')
-				for j, ef := range p.edges {
-					buf.Write(jsonKey(j, ef.Alias))
-					switch ef.Name {
+				buf = append(buf, '{')
+				for _, ef := range cp.edges {
+					buf = append(buf, ef.key...)
+					switch ef.name {
 					case "__typename":
-						gql.MarshalString(e.Name + "Edge").MarshalGQL(&buf)
+						buf = append(buf, ef.fixed...)
 					case "cursor":
-						gql.MarshalString(page.Cursors[i]).MarshalGQL(&buf)
+						buf = appendQuoted(buf, page.Cursors[i])
 					case "node":
-						if !writeRow(&buf, row, p.node) {
+						if buf, ok = appendRow(buf, row, cp.node); !ok {
 							return nil, false
 						}
 					}
 				}
-				buf.WriteByte('}')
+				buf = append(buf, '}')
 			}
-			buf.WriteByte(']')
+			buf = append(buf, ']')
 		case "pageInfo":
-			writePageInfo(&buf, p.info, page.Info)
+			buf = appendPageInfo(buf, cp.info, page.Info)
 		}
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), true
+	return append(buf, '}'), true
 }
 
-func writePageInfo(buf *bytes.Buffer, sel []gql.CollectedField, info model.PageInfo) {
-	buf.WriteByte('{')
-	for i, f := range sel {
-		buf.Write(jsonKey(i, f.Alias))
-		switch f.Name {
+func appendPageInfo(buf []byte, sel []subPart, info model.PageInfo) []byte {
+	buf = append(buf, '{')
+	for _, f := range sel {
+		buf = append(buf, f.key...)
+		switch f.name {
 		case "__typename":
-			gql.MarshalString("PageInfo").MarshalGQL(buf)
+			buf = append(buf, f.fixed...)
 		case "hasNextPage":
-			gql.MarshalBoolean(info.HasNextPage).MarshalGQL(buf)
+			buf = appendBool(buf, info.HasNextPage)
 		case "hasPreviousPage":
-			gql.MarshalBoolean(info.HasPreviousPage).MarshalGQL(buf)
+			buf = appendBool(buf, info.HasPreviousPage)
 		case "startCursor", "endCursor":
 			c := info.StartCursor
-			if f.Name == "endCursor" {
+			if f.name == "endCursor" {
 				c = info.EndCursor
 			}
 			if c == nil {
-				buf.WriteString("null")
+				buf = append(buf, "null"...)
 			} else {
-				gql.MarshalString(*c).MarshalGQL(buf)
+				buf = appendQuoted(buf, *c)
 			}
 		}
 	}
-	buf.WriteByte('}')
+	return append(buf, '}')
 }
 
-// jsonKey is `"alias":`, after a comma unless it is the first key of an object.
-func jsonKey(i int, alias string) []byte {
-	var kb bytes.Buffer
-	if i > 0 {
-		kb.WriteByte(',')
+func appendBool(buf []byte, b bool) []byte {
+	if b {
+		return append(buf, "true"...)
 	}
-	gql.MarshalString(alias).MarshalGQL(&kb)
-	kb.WriteByte(':')
-	return kb.Bytes()
+	return append(buf, "false"...)
 }

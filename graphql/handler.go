@@ -22,6 +22,7 @@ import (
 
 	"github.com/rahataid/rahat/graphql/catalog"
 	"github.com/rahataid/rahat/graphql/exec"
+	"github.com/rahataid/rahat/graphql/live"
 	"github.com/rahataid/rahat/graphql/query"
 )
 
@@ -73,6 +74,18 @@ type Config struct {
 	NoFastPath bool
 	// Catalog overrides the entities served (tests); nil uses catalog.Default().
 	Catalog *catalog.Catalog
+	// Verifier checks the bearer tokens of the operational fields (distributions, claim
+	// requests, settlements, transactions; see ops.go): the REST API's *auth.Verifier. Nil
+	// refuses them all (UNAUTHENTICATED); the rest of the schema is public either way.
+	Verifier TokenVerifier
+	// Live, when set, serves subscriptions (websocket and SSE, on the same URL) from the hub's
+	// notifications; nil refuses them. The hub must be Run by the caller (subscribe.go).
+	Live *live.Hub
+	// RequireAuth makes every request (queries, websocket connection_init, SSE) need a bearer
+	// token the Verifier accepts; off by default: GraphQL is public, like TheGraph's.
+	RequireAuth bool
+	// Subscriptions bound the live transports (defaults in SubscriptionLimits).
+	Subscriptions SubscriptionLimits
 }
 
 func (c Config) withDefaults() Config {
@@ -97,6 +110,10 @@ func (c Config) Validate() error {
 	if c.DB == nil {
 		errs = append(errs, errors.New("graphql: DB is required"))
 	}
+	if c.RequireAuth && c.Verifier == nil {
+		errs = append(errs, errors.New("graphql: RequireAuth needs a Verifier"))
+	}
+	errs = append(errs, c.Subscriptions.validate())
 	if c.Timeout < 0 || c.MaxDepth < 0 || c.MaxComplexity < 0 || c.CacheSize < 0 || c.MaxBodyBytes < 0 {
 		errs = append(errs, errors.New("graphql: limits must not be negative"))
 	}
@@ -112,6 +129,10 @@ type Server struct {
 	Resolver *Resolver
 	cfg      Config
 	graphiQL bool
+	direct   *direct // the fast path's entry point (nil with NoFastPath)
+	// live serves subscriptions (nil without Config.Live); auth is Config.RequireAuth's check.
+	live *subscriptions
+	auth func(ctx context.Context, header string) error
 }
 
 // NewHandler returns the handler of /graphql: POST and GET queries (GraphQL over HTTP, JSON),
@@ -146,12 +167,24 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	eng := query.NewEngine(cfg.DB, cat, int64(cfg.ChainID), cfg.Limits)
 	res := NewResolver(eng, cfg.Deployment)
+	res.ops = newOps(cfg.DB, cfg.Verifier, eng, cfg.ChainID, cfg.Logger)
 
-	srv := handler.New(exec.NewExecutableSchema(exec.Config{Resolvers: res}))
+	es := exec.NewExecutableSchema(exec.Config{Resolvers: res})
+	srv := handler.New(es)
+	auth := newAuthCheck(cfg)
+	var subs *subscriptions
+	if cfg.Live != nil { // first: an SSE GET or POST must not be taken for a query
+		if subs, err = newSubscriptions(cfg, res, cfg.Registry, auth); err != nil {
+			return nil, err
+		}
+		srv.AddTransport(liveTransport{subs})
+		go subs.run(cfg.Live.Subscribe())
+	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(postJSON{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](cfg.CacheSize))
+	docs := lru.New[*ast.QueryDocument](cfg.CacheSize)
+	srv.SetQueryCache(docs)
 	if !cfg.DisableIntrospection {
 		srv.Use(extension.Introspection{})
 	}
@@ -164,11 +197,15 @@ func NewServer(cfg Config) (*Server, error) {
 		return next(withLoader(ctx))
 	})
 	srv.AroundResponses(m.observe)
+	s := &Server{GQL: srv, Resolver: res, cfg: cfg, graphiQL: !cfg.DisableGraphiQL, live: subs, auth: auth}
 	if !cfg.NoFastPath {
-		srv.AroundRootFields(newFastPath(res).middleware)
+		fp := newFastPath(res)
+		srv.AroundRootFields(fp.middleware)
+		if s.direct, err = newDirect(fp, es.Schema(), docs, cfg, m.duration.WithLabelValues("ok")); err != nil {
+			return nil, err
+		}
 	}
-
-	return &Server{GQL: srv, Resolver: res, cfg: cfg, graphiQL: !cfg.DisableGraphiQL}, nil
+	return s, nil
 }
 
 // ServeHTTP serves GraphiQL to a browser's plain GET and everything else to gqlgen, under the
@@ -182,9 +219,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		playground.Handler("rahat GraphQL", r.URL.Path).ServeHTTP(w, r)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.Timeout)
-	defer cancel()
+	if s.live != nil && isLive(r) { // long-lived: no request timeout; the transports check auth
+		s.GQL.ServeHTTP(w, r)
+		return
+	}
+	if !s.authorized(w, r) {
+		return
+	}
+	start := time.Now()
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+	if s.direct != nil {
+		// The fast path stops a little before the timeout, so that gqlgen, which answers whatever
+		// the fast path does not, can still run the request and report the timeout itself.
+		ctx, cancel := context.WithDeadline(r.Context(), start.Add(s.cfg.Timeout-min(s.cfg.Timeout/10, time.Second)))
+		answered := s.direct.serve(ctx, w, r)
+		cancel()
+		if answered {
+			return
+		}
+	}
+	ctx, cancel := context.WithDeadline(r.Context(), start.Add(s.cfg.Timeout))
+	defer cancel()
+	ctx = WithAuthorization(ctx, r.Header.Get("Authorization"))
 	s.GQL.ServeHTTP(w, r.WithContext(ctx))
 }
 

@@ -17,6 +17,7 @@ type Resolver struct {
 	eng        *query.Engine
 	cat        *catalog.Catalog
 	deployment string
+	ops        *ops // the operational fields (ops.go); nil answers them UNAUTHENTICATED
 }
 
 var _ exec.ResolverRoot = (*Resolver)(nil)

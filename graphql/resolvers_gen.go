@@ -706,6 +706,238 @@ func (r *queryResolver) TokenMintedAndSentsAggregate(ctx context.Context, where 
 	return aggregate[model.TokenMintedAndSentAggregate](ctx, r.Resolver, "TokenMintedAndSent", query.AggregateArgs{Where: where, Block: block, GroupBy: groupBy, Interval: interval, First: first, Skip: skip, OrderDirection: orderDirection})
 }
 
+func (r *subscriptionResolver) Tokens(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Token, error) {
+	return liveOnly[[]*model.Token](ctx)
+}
+
+func (r *subscriptionResolver) TokensAggregate(ctx context.Context, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenAggregate, error) {
+	return liveOnly[[]*model.TokenAggregate](ctx)
+}
+
+func (r *subscriptionResolver) Projects(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Project, error) {
+	return liveOnly[[]*model.Project](ctx)
+}
+
+func (r *subscriptionResolver) ProjectsAggregate(ctx context.Context, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) (<-chan []*model.ProjectAggregate, error) {
+	return liveOnly[[]*model.ProjectAggregate](ctx)
+}
+
+func (r *subscriptionResolver) Beneficiaries(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Beneficiary, error) {
+	return liveOnly[[]*model.Beneficiary](ctx)
+}
+
+func (r *subscriptionResolver) BeneficiariesAggregate(ctx context.Context, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) (<-chan []*model.BeneficiaryAggregate, error) {
+	return liveOnly[[]*model.BeneficiaryAggregate](ctx)
+}
+
+func (r *subscriptionResolver) Vendors(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Vendor, error) {
+	return liveOnly[[]*model.Vendor](ctx)
+}
+
+func (r *subscriptionResolver) VendorsAggregate(ctx context.Context, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) (<-chan []*model.VendorAggregate, error) {
+	return liveOnly[[]*model.VendorAggregate](ctx)
+}
+
+func (r *subscriptionResolver) Claims(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Claim, error) {
+	return liveOnly[[]*model.Claim](ctx)
+}
+
+func (r *subscriptionResolver) ClaimsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ClaimAggregate, error) {
+	return liveOnly[[]*model.ClaimAggregate](ctx)
+}
+
+func (r *subscriptionResolver) Balances(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Balance, error) {
+	return liveOnly[[]*model.Balance](ctx)
+}
+
+func (r *subscriptionResolver) BalancesAggregate(ctx context.Context, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) (<-chan []*model.BalanceAggregate, error) {
+	return liveOnly[[]*model.BalanceAggregate](ctx)
+}
+
+func (r *subscriptionResolver) OfflineClaims(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OfflineClaim, error) {
+	return liveOnly[[]*model.OfflineClaim](ctx)
+}
+
+func (r *subscriptionResolver) OfflineClaimsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OfflineClaimAggregate, error) {
+	return liveOnly[[]*model.OfflineClaimAggregate](ctx)
+}
+
+func (r *subscriptionResolver) Redemptions(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Redemption, error) {
+	return liveOnly[[]*model.Redemption](ctx)
+}
+
+func (r *subscriptionResolver) RedemptionsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.RedemptionAggregate, error) {
+	return liveOnly[[]*model.RedemptionAggregate](ctx)
+}
+
+func (r *subscriptionResolver) BeneficiaryAddeds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.BeneficiaryAdded, error) {
+	return liveOnly[[]*model.BeneficiaryAdded](ctx)
+}
+
+func (r *subscriptionResolver) BeneficiaryAddedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.BeneficiaryAddedAggregate, error) {
+	return liveOnly[[]*model.BeneficiaryAddedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) BeneficiaryRemoveds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.BeneficiaryRemoved, error) {
+	return liveOnly[[]*model.BeneficiaryRemoved](ctx)
+}
+
+func (r *subscriptionResolver) BeneficiaryRemovedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.BeneficiaryRemovedAggregate, error) {
+	return liveOnly[[]*model.BeneficiaryRemovedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) ClaimCreateds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.ClaimCreated, error) {
+	return liveOnly[[]*model.ClaimCreated](ctx)
+}
+
+func (r *subscriptionResolver) ClaimCreatedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ClaimCreatedAggregate, error) {
+	return liveOnly[[]*model.ClaimCreatedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) ClaimProcesseds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.ClaimProcessed, error) {
+	return liveOnly[[]*model.ClaimProcessed](ctx)
+}
+
+func (r *subscriptionResolver) ClaimProcessedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ClaimProcessedAggregate, error) {
+	return liveOnly[[]*model.ClaimProcessedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) ClaimerUpdateds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.ClaimerUpdated, error) {
+	return liveOnly[[]*model.ClaimerUpdated](ctx)
+}
+
+func (r *subscriptionResolver) ClaimerUpdatedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ClaimerUpdatedAggregate, error) {
+	return liveOnly[[]*model.ClaimerUpdatedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) OfflineClaimProcesseds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OfflineClaimProcessed, error) {
+	return liveOnly[[]*model.OfflineClaimProcessed](ctx)
+}
+
+func (r *subscriptionResolver) OfflineClaimProcessedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OfflineClaimProcessedAggregate, error) {
+	return liveOnly[[]*model.OfflineClaimProcessedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) OtpAddeds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OtpAdded, error) {
+	return liveOnly[[]*model.OtpAdded](ctx)
+}
+
+func (r *subscriptionResolver) OtpAddedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OtpAddedAggregate, error) {
+	return liveOnly[[]*model.OtpAddedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) OtpVerifieds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OtpVerified, error) {
+	return liveOnly[[]*model.OtpVerified](ctx)
+}
+
+func (r *subscriptionResolver) OtpVerifiedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OtpVerifiedAggregate, error) {
+	return liveOnly[[]*model.OtpVerifiedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) TokenBudgetIncreases(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokenBudgetIncrease, error) {
+	return liveOnly[[]*model.TokenBudgetIncrease](ctx)
+}
+
+func (r *subscriptionResolver) TokenBudgetIncreasesAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenBudgetIncreaseAggregate, error) {
+	return liveOnly[[]*model.TokenBudgetIncreaseAggregate](ctx)
+}
+
+func (r *subscriptionResolver) TokenRedeems(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokenRedeem, error) {
+	return liveOnly[[]*model.TokenRedeem](ctx)
+}
+
+func (r *subscriptionResolver) TokenRedeemsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenRedeemAggregate, error) {
+	return liveOnly[[]*model.TokenRedeemAggregate](ctx)
+}
+
+func (r *subscriptionResolver) TokensAllocateds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokensAllocated, error) {
+	return liveOnly[[]*model.TokensAllocated](ctx)
+}
+
+func (r *subscriptionResolver) TokensAllocatedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokensAllocatedAggregate, error) {
+	return liveOnly[[]*model.TokensAllocatedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) TokensDisburseds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokensDisbursed, error) {
+	return liveOnly[[]*model.TokensDisbursed](ctx)
+}
+
+func (r *subscriptionResolver) TokensDisbursedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokensDisbursedAggregate, error) {
+	return liveOnly[[]*model.TokensDisbursedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) WalkInBeneficiaryAddeds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.WalkInBeneficiaryAdded, error) {
+	return liveOnly[[]*model.WalkInBeneficiaryAdded](ctx)
+}
+
+func (r *subscriptionResolver) WalkInBeneficiaryAddedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.WalkInBeneficiaryAddedAggregate, error) {
+	return liveOnly[[]*model.WalkInBeneficiaryAddedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) ProjectCreateds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.ProjectCreated, error) {
+	return liveOnly[[]*model.ProjectCreated](ctx)
+}
+
+func (r *subscriptionResolver) ProjectCreatedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ProjectCreatedAggregate, error) {
+	return liveOnly[[]*model.ProjectCreatedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) Approvals(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Approval, error) {
+	return liveOnly[[]*model.Approval](ctx)
+}
+
+func (r *subscriptionResolver) ApprovalsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ApprovalAggregate, error) {
+	return liveOnly[[]*model.ApprovalAggregate](ctx)
+}
+
+func (r *subscriptionResolver) OwnerAddeds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OwnerAdded, error) {
+	return liveOnly[[]*model.OwnerAdded](ctx)
+}
+
+func (r *subscriptionResolver) OwnerAddedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OwnerAddedAggregate, error) {
+	return liveOnly[[]*model.OwnerAddedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) OwnerRemoveds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OwnerRemoved, error) {
+	return liveOnly[[]*model.OwnerRemoved](ctx)
+}
+
+func (r *subscriptionResolver) OwnerRemovedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OwnerRemovedAggregate, error) {
+	return liveOnly[[]*model.OwnerRemovedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) Transfers(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Transfer, error) {
+	return liveOnly[[]*model.Transfer](ctx)
+}
+
+func (r *subscriptionResolver) TransfersAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TransferAggregate, error) {
+	return liveOnly[[]*model.TransferAggregate](ctx)
+}
+
+func (r *subscriptionResolver) TokenCreateds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokenCreated, error) {
+	return liveOnly[[]*model.TokenCreated](ctx)
+}
+
+func (r *subscriptionResolver) TokenCreatedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenCreatedAggregate, error) {
+	return liveOnly[[]*model.TokenCreatedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) TokenMintedAndApproveds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokenMintedAndApproved, error) {
+	return liveOnly[[]*model.TokenMintedAndApproved](ctx)
+}
+
+func (r *subscriptionResolver) TokenMintedAndApprovedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenMintedAndApprovedAggregate, error) {
+	return liveOnly[[]*model.TokenMintedAndApprovedAggregate](ctx)
+}
+
+func (r *subscriptionResolver) TokenMintedAndSents(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokenMintedAndSent, error) {
+	return liveOnly[[]*model.TokenMintedAndSent](ctx)
+}
+
+func (r *subscriptionResolver) TokenMintedAndSentsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenMintedAndSentAggregate, error) {
+	return liveOnly[[]*model.TokenMintedAndSentAggregate](ctx)
+}
+
 type tokenResolver struct{ *Resolver }
 
 // Token returns the resolver of Token's relations.

@@ -83,6 +83,9 @@ func runDev(ctx context.Context, env *Env, cfg config.Config, log *slog.Logger, 
 		return err
 	}
 	g.Go(func() error { return serveHTTP(gctx, log, cfg.Serve.Addr, mux, cfg.Serve.ShutdownTimeout.D()) })
+	if cfg.Serve.StatusPage {
+		fmt.Fprintf(env.Stdout, "  status    http://%s/\n", cfg.Serve.Addr)
+	}
 	fmt.Fprintf(env.Stdout, "  graphql   http://%s/graphql\n  metrics   http://%s/metrics\n\n", cfg.Serve.Addr, cfg.Serve.Addr)
 
 	if chain != nil && cfg.Dev.Workload != "none" {

@@ -20,9 +20,11 @@ import (
 	"github.com/rahataid/rahat/api/auth"
 	"github.com/rahataid/rahat/config"
 	"github.com/rahataid/rahat/graphql"
+	"github.com/rahataid/rahat/graphql/live"
 	"github.com/rahataid/rahat/keyring"
 	"github.com/rahataid/rahat/phone"
 	"github.com/rahataid/rahat/sms"
+	"github.com/rahataid/rahat/status"
 	"github.com/rahataid/rahat/txmgr"
 )
 
@@ -74,11 +76,44 @@ func newServeMux(ctx context.Context, g *errgroup.Group, d serveDeps) (*http.Ser
 	if len(cfg.Networks) > 0 {
 		chainID = cfg.Networks[0].ChainID
 	}
-	gql, err := graphql.NewHandler(graphql.Config{DB: d.db.Read, Logger: log.With("component", "graphql"), Registry: d.reg, ChainID: chainID})
+	// One token verifier for the REST API and GraphQL's operational fields (nil: no key configured).
+	authCfg := auth.Config{Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, HS256Secret: d.sec.JWT, JWKSFile: cfg.Auth.JWKSFile, JWKSURL: cfg.Auth.JWKSURL, Logger: log}
+	var verifier *auth.Verifier
+	gqlCfg := graphql.Config{DB: d.db.Read, Logger: log.With("component", "graphql"), Registry: d.reg, ChainID: chainID}
+	if len(d.sec.JWT) > 0 || cfg.Auth.JWKSFile != "" || cfg.Auth.JWKSURL != "" {
+		v, err := auth.NewVerifier(ctx, authCfg)
+		if err != nil {
+			return nil, fmt.Errorf("auth: %w", err)
+		}
+		verifier, gqlCfg.Verifier = v, v
+	}
+	// Subscriptions: the hub LISTENs on the primary (NOTIFY does not reach replicas) and holds each
+	// block back until the read replica, if any, has it.
+	hub, err := live.New(live.Config{Primary: d.db.Pool, Read: d.db.Read, Logger: log.With("component", "live"), Registry: d.reg})
+	if err != nil {
+		return nil, err
+	}
+	g.Go(func() error { return hub.Run(ctx) })
+	gqlCfg.Live, gqlCfg.RequireAuth = hub, cfg.GraphQL.Auth
+	gqlCfg.Subscriptions = graphql.SubscriptionLimits{MaxPerConnection: cfg.GraphQL.MaxSubscriptionsPerConnection,
+		MaxConnectionsPerIP: cfg.GraphQL.MaxConnectionsPerIP, MaxMessageBytes: cfg.GraphQL.MaxMessageBytes,
+		KeepAlive: cfg.GraphQL.KeepAlive.D(), MaxQueued: cfg.GraphQL.SubscriberQueue}
+	if cfg.GraphQL.Auth && gqlCfg.Verifier == nil {
+		return nil, errors.New("graphql.auth needs RAHAT_JWT_SECRET or auth.jwks_file / auth.jwks_url")
+	}
+	gql, err := graphql.NewHandler(gqlCfg)
 	if err != nil {
 		return nil, fmt.Errorf("graphql: %w", err)
 	}
 	mux.Handle("/graphql", gql)
+	if cfg.Serve.StatusPage {
+		st, err := status.New(status.Config{DB: d.db.Read, Hub: hub, ChainID: chainID, Version: version, Logger: log.With("component", "status")})
+		if err != nil {
+			return nil, err
+		}
+		st.Mount(mux)
+		g.Go(func() error { return st.Run(ctx) })
+	}
 
 	if d.sec.PhoneHashKey == nil || d.sec.PhoneEncKey == nil {
 		log.Warn("SMS and the REST API are off: set RAHAT_PHONE_HASH_KEY and RAHAT_PHONE_ENC_KEY")
@@ -131,7 +166,7 @@ func newServeMux(ctx context.Context, g *errgroup.Group, d serveDeps) (*http.Ser
 	}
 	g.Go(func() error { return tm.Run(ctx) })
 	srv, err := api.New(api.Config{DB: d.db.Pool, Read: d.db.Read, Tx: tm, Client: client, ChainID: chainID,
-		Auth:   auth.Config{Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, HS256Secret: d.sec.JWT, JWKSFile: cfg.Auth.JWKSFile, JWKSURL: cfg.Auth.JWKSURL, Logger: log},
+		Auth: authCfg, Verifier: verifier,
 		Phones: phones, Box: box, PhoneRegion: cfg.Phone.Region, Codes: smsCodes{svc}, Keys: ring,
 		Operator: common.HexToAddress(cfg.Keys.Operator), OTPServer: common.HexToAddress(cfg.Keys.OTPServer),
 		Logger: log.With("component", "api"), Registry: d.reg})

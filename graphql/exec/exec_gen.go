@@ -31,10 +31,14 @@ type ResolverRoot interface {
 	Beneficiary() BeneficiaryResolver
 	BeneficiaryView() BeneficiaryViewResolver
 	Claim() ClaimResolver
+	ClaimRequest() ClaimRequestResolver
+	Distribution() DistributionResolver
 	OfflineClaim() OfflineClaimResolver
 	Project() ProjectResolver
 	Query() QueryResolver
 	Redemption() RedemptionResolver
+	Settlement() SettlementResolver
+	Subscription() SubscriptionResolver
 	Token() TokenResolver
 	Vendor() VendorResolver
 	VendorView() VendorViewResolver
@@ -356,6 +360,24 @@ type ComplexityRoot struct {
 		Amount func(childComplexity int) int
 	}
 
+	ClaimRequest struct {
+		Amount        func(childComplexity int) int
+		Attempts      func(childComplexity int) int
+		Beneficiary   func(childComplexity int) int
+		ClaimID       func(childComplexity int) int
+		CodeExpiresAt func(childComplexity int) int
+		CodesSent     func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		Error         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Project       func(childComplexity int) int
+		State         func(childComplexity int) int
+		Token         func(childComplexity int) int
+		Transactions  func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+		Vendor        func(childComplexity int) int
+	}
+
 	Claim_aggregate struct {
 		Claimee   func(childComplexity int) int
 		Claimer   func(childComplexity int) int
@@ -402,6 +424,53 @@ type ComplexityRoot struct {
 		ContractAddress func(childComplexity int) int
 		Count           func(childComplexity int) int
 		Timestamp       func(childComplexity int) int
+	}
+
+	Distribution struct {
+		AddedOnChain  func(childComplexity int) int
+		Allocations   func(childComplexity int, first *int, skip *int, state *model.TransactionState) int
+		Beneficiaries func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		CreatedBy     func(childComplexity int) int
+		Error         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Items         func(childComplexity int) int
+		Project       func(childComplexity int) int
+		Signer        func(childComplexity int) int
+		State         func(childComplexity int) int
+		Token         func(childComplexity int) int
+		Total         func(childComplexity int) int
+		Transactions  func(childComplexity int) int
+		UpdatedAt     func(childComplexity int) int
+	}
+
+	DistributionAllocation struct {
+		Amount        func(childComplexity int) int
+		Beneficiary   func(childComplexity int) int
+		Index         func(childComplexity int) int
+		State         func(childComplexity int) int
+		TransactionID func(childComplexity int) int
+	}
+
+	DistributionItems struct {
+		Failed func(childComplexity int) int
+		Final  func(childComplexity int) int
+		Mined  func(childComplexity int) int
+		Queued func(childComplexity int) int
+		Sent   func(childComplexity int) int
+		Total  func(childComplexity int) int
+	}
+
+	IndexedBlock struct {
+		CatchUp    func(childComplexity int) int
+		ChainID    func(childComplexity int) int
+		FromBlock  func(childComplexity int) int
+		Hash       func(childComplexity int) int
+		Number     func(childComplexity int) int
+		ParentHash func(childComplexity int) int
+		Reorg      func(childComplexity int) int
+		Tables     func(childComplexity int) int
+		Timestamp  func(childComplexity int) int
 	}
 
 	OfflineClaim struct {
@@ -749,6 +818,8 @@ type ComplexityRoot struct {
 		ClaimProcesseds                   func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
 		ClaimProcessedsAggregate          func(childComplexity int, where map[string]any, block *model.BlockHeight, groupBy []string, interval *string, first *int, skip *int, orderDirection *string, subgraphError string) int
 		ClaimProcessedsConnection         func(childComplexity int, first *int, after *string, before *string, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
+		ClaimRequest                      func(childComplexity int, id string) int
+		ClaimRequests                     func(childComplexity int, first *int, skip *int, orderDirection *string, where *model.ClaimRequestFilter) int
 		ClaimerUpdated                    func(childComplexity int, id string, block *model.BlockHeight, subgraphError string) int
 		ClaimerUpdateds                   func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
 		ClaimerUpdatedsAggregate          func(childComplexity int, where map[string]any, block *model.BlockHeight, groupBy []string, interval *string, first *int, skip *int, orderDirection *string, subgraphError string) int
@@ -756,6 +827,8 @@ type ComplexityRoot struct {
 		Claims                            func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
 		ClaimsAggregate                   func(childComplexity int, where map[string]any, block *model.BlockHeight, groupBy []string, interval *string, first *int, skip *int, orderDirection *string, subgraphError string) int
 		ClaimsConnection                  func(childComplexity int, first *int, after *string, before *string, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
+		Distribution                      func(childComplexity int, id string) int
+		Distributions                     func(childComplexity int, first *int, skip *int, orderDirection *string, where *model.DistributionFilter) int
 		Meta                              func(childComplexity int, block *model.BlockHeight) int
 		OfflineClaim                      func(childComplexity int, id string, block *model.BlockHeight, subgraphError string) int
 		OfflineClaimProcessed             func(childComplexity int, id string, block *model.BlockHeight, subgraphError string) int
@@ -793,6 +866,8 @@ type ComplexityRoot struct {
 		Redemptions                       func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
 		RedemptionsAggregate              func(childComplexity int, where map[string]any, block *model.BlockHeight, groupBy []string, interval *string, first *int, skip *int, orderDirection *string, subgraphError string) int
 		RedemptionsConnection             func(childComplexity int, first *int, after *string, before *string, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
+		Settlement                        func(childComplexity int, id string) int
+		Settlements                       func(childComplexity int, first *int, skip *int, orderDirection *string, where *model.SettlementFilter) int
 		Token                             func(childComplexity int, id string, block *model.BlockHeight, subgraphError string) int
 		TokenBudgetIncrease               func(childComplexity int, id string, block *model.BlockHeight, subgraphError string) int
 		TokenBudgetIncreases              func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
@@ -825,6 +900,8 @@ type ComplexityRoot struct {
 		TokensDisburseds                  func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
 		TokensDisbursedsAggregate         func(childComplexity int, where map[string]any, block *model.BlockHeight, groupBy []string, interval *string, first *int, skip *int, orderDirection *string, subgraphError string) int
 		TokensDisbursedsConnection        func(childComplexity int, first *int, after *string, before *string, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
+		Transaction                       func(childComplexity int, id string) int
+		Transactions                      func(childComplexity int, first *int, skip *int, orderDirection *string, where *model.TransactionFilter) int
 		Transfer                          func(childComplexity int, id string, block *model.BlockHeight, subgraphError string) int
 		Transfers                         func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, block *model.BlockHeight, subgraphError string) int
 		TransfersAggregate                func(childComplexity int, where map[string]any, block *model.BlockHeight, groupBy []string, interval *string, first *int, skip *int, orderDirection *string, subgraphError string) int
@@ -876,6 +953,95 @@ type ComplexityRoot struct {
 
 	Redemption_numbers struct {
 		Amount func(childComplexity int) int
+	}
+
+	Reorg struct {
+		Ancestor      func(childComplexity int) int
+		ChainID       func(childComplexity int) int
+		Deep          func(childComplexity int) int
+		Depth         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		NewHash       func(childComplexity int) int
+		NewHead       func(childComplexity int) int
+		OldHash       func(childComplexity int) int
+		OldHead       func(childComplexity int) int
+		RemovedBlocks func(childComplexity int) int
+	}
+
+	Settlement struct {
+		Amount       func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Error        func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Project      func(childComplexity int) int
+		State        func(childComplexity int) int
+		Token        func(childComplexity int) int
+		Transactions func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
+		Vendor       func(childComplexity int) int
+	}
+
+	Subscription struct {
+		Approvals                        func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		ApprovalsAggregate               func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		Balances                         func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		BalancesAggregate                func(childComplexity int, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) int
+		Beneficiaries                    func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		BeneficiariesAggregate           func(childComplexity int, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) int
+		BeneficiaryAddeds                func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		BeneficiaryAddedsAggregate       func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		BeneficiaryRemoveds              func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		BeneficiaryRemovedsAggregate     func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		ClaimCreateds                    func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		ClaimCreatedsAggregate           func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		ClaimProcesseds                  func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		ClaimProcessedsAggregate         func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		ClaimerUpdateds                  func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		ClaimerUpdatedsAggregate         func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		Claims                           func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		ClaimsAggregate                  func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		NewBlocks                        func(childComplexity int, chainID *int) int
+		OfflineClaimProcesseds           func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		OfflineClaimProcessedsAggregate  func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		OfflineClaims                    func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		OfflineClaimsAggregate           func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		OtpAddeds                        func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		OtpAddedsAggregate               func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		OtpVerifieds                     func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		OtpVerifiedsAggregate            func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		OwnerAddeds                      func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		OwnerAddedsAggregate             func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		OwnerRemoveds                    func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		OwnerRemovedsAggregate           func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		ProjectCreateds                  func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		ProjectCreatedsAggregate         func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		Projects                         func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		ProjectsAggregate                func(childComplexity int, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) int
+		Redemptions                      func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		RedemptionsAggregate             func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		Reorgs                           func(childComplexity int, chainID *int) int
+		TokenBudgetIncreases             func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		TokenBudgetIncreasesAggregate    func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		TokenCreateds                    func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		TokenCreatedsAggregate           func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		TokenMintedAndApproveds          func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		TokenMintedAndApprovedsAggregate func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		TokenMintedAndSents              func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		TokenMintedAndSentsAggregate     func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		TokenRedeems                     func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		TokenRedeemsAggregate            func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		Tokens                           func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		TokensAggregate                  func(childComplexity int, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) int
+		TokensAllocateds                 func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		TokensAllocatedsAggregate        func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		TokensDisburseds                 func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		TokensDisbursedsAggregate        func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		Transfers                        func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		TransfersAggregate               func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
+		Vendors                          func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		VendorsAggregate                 func(childComplexity int, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) int
+		WalkInBeneficiaryAddeds          func(childComplexity int, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) int
+		WalkInBeneficiaryAddedsAggregate func(childComplexity int, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) int
 	}
 
 	Token struct {
@@ -1179,6 +1345,30 @@ type ComplexityRoot struct {
 		Amount func(childComplexity int) int
 	}
 
+	Transaction struct {
+		Attempts       func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Error          func(childComplexity int) int
+		FinalizedAt    func(childComplexity int) int
+		GasUsed        func(childComplexity int) int
+		Hash           func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Items          func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		LastSentAt     func(childComplexity int) int
+		MinedAt        func(childComplexity int) int
+		MinedBlock     func(childComplexity int) int
+		MinedBlockHash func(childComplexity int) int
+		Nonce          func(childComplexity int) int
+		Ref            func(childComplexity int) int
+		Reverted       func(childComplexity int) int
+		Signer         func(childComplexity int) int
+		State          func(childComplexity int) int
+		SubmittedAt    func(childComplexity int) int
+		To             func(childComplexity int) int
+		UpdatedAt      func(childComplexity int) int
+	}
+
 	Transfer struct {
 		BlockNumber     func(childComplexity int) int
 		BlockTimestamp  func(childComplexity int) int
@@ -1376,6 +1566,14 @@ type ClaimResolver interface {
 	Vendor(ctx context.Context, obj *model.Claim) (*model.Vendor, error)
 	Token(ctx context.Context, obj *model.Claim) (*model.Token, error)
 }
+type ClaimRequestResolver interface {
+	Transactions(ctx context.Context, obj *model.ClaimRequest) ([]*model.Transaction, error)
+}
+type DistributionResolver interface {
+	Items(ctx context.Context, obj *model.Distribution) (*model.DistributionItems, error)
+	Allocations(ctx context.Context, obj *model.Distribution, first *int, skip *int, state *model.TransactionState) ([]*model.DistributionAllocation, error)
+	Transactions(ctx context.Context, obj *model.Distribution) ([]*model.Transaction, error)
+}
 type OfflineClaimResolver interface {
 	Project(ctx context.Context, obj *model.OfflineClaim) (*model.Project, error)
 	Beneficiary(ctx context.Context, obj *model.OfflineClaim) (*model.Beneficiary, error)
@@ -1513,12 +1711,85 @@ type QueryResolver interface {
 	Meta(ctx context.Context, block *model.BlockHeight) (*model.Meta, error)
 	BeneficiaryView(ctx context.Context, address model.Bytes, block *model.BlockHeight, subgraphError string) (*model.BeneficiaryView, error)
 	VendorView(ctx context.Context, address model.Bytes, block *model.BlockHeight, subgraphError string) (*model.VendorView, error)
+	Distribution(ctx context.Context, id string) (*model.Distribution, error)
+	Distributions(ctx context.Context, first *int, skip *int, orderDirection *string, where *model.DistributionFilter) ([]*model.Distribution, error)
+	ClaimRequest(ctx context.Context, id string) (*model.ClaimRequest, error)
+	ClaimRequests(ctx context.Context, first *int, skip *int, orderDirection *string, where *model.ClaimRequestFilter) ([]*model.ClaimRequest, error)
+	Settlement(ctx context.Context, id string) (*model.Settlement, error)
+	Settlements(ctx context.Context, first *int, skip *int, orderDirection *string, where *model.SettlementFilter) ([]*model.Settlement, error)
+	Transaction(ctx context.Context, id string) (*model.Transaction, error)
+	Transactions(ctx context.Context, first *int, skip *int, orderDirection *string, where *model.TransactionFilter) ([]*model.Transaction, error)
 }
 type RedemptionResolver interface {
 	Project(ctx context.Context, obj *model.Redemption) (*model.Project, error)
 	Vendor(ctx context.Context, obj *model.Redemption) (*model.Vendor, error)
 
 	Token(ctx context.Context, obj *model.Redemption) (*model.Token, error)
+}
+type SettlementResolver interface {
+	Transactions(ctx context.Context, obj *model.Settlement) ([]*model.Transaction, error)
+}
+type SubscriptionResolver interface {
+	NewBlocks(ctx context.Context, chainID *int) (<-chan *model.IndexedBlock, error)
+	Reorgs(ctx context.Context, chainID *int) (<-chan *model.Reorg, error)
+	Tokens(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Token, error)
+	TokensAggregate(ctx context.Context, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenAggregate, error)
+	Projects(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Project, error)
+	ProjectsAggregate(ctx context.Context, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) (<-chan []*model.ProjectAggregate, error)
+	Beneficiaries(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Beneficiary, error)
+	BeneficiariesAggregate(ctx context.Context, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) (<-chan []*model.BeneficiaryAggregate, error)
+	Vendors(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Vendor, error)
+	VendorsAggregate(ctx context.Context, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) (<-chan []*model.VendorAggregate, error)
+	Claims(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Claim, error)
+	ClaimsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ClaimAggregate, error)
+	Balances(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Balance, error)
+	BalancesAggregate(ctx context.Context, where map[string]any, groupBy []string, first *int, skip *int, orderDirection *string) (<-chan []*model.BalanceAggregate, error)
+	OfflineClaims(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OfflineClaim, error)
+	OfflineClaimsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OfflineClaimAggregate, error)
+	Redemptions(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Redemption, error)
+	RedemptionsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.RedemptionAggregate, error)
+	BeneficiaryAddeds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.BeneficiaryAdded, error)
+	BeneficiaryAddedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.BeneficiaryAddedAggregate, error)
+	BeneficiaryRemoveds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.BeneficiaryRemoved, error)
+	BeneficiaryRemovedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.BeneficiaryRemovedAggregate, error)
+	ClaimCreateds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.ClaimCreated, error)
+	ClaimCreatedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ClaimCreatedAggregate, error)
+	ClaimProcesseds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.ClaimProcessed, error)
+	ClaimProcessedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ClaimProcessedAggregate, error)
+	ClaimerUpdateds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.ClaimerUpdated, error)
+	ClaimerUpdatedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ClaimerUpdatedAggregate, error)
+	OfflineClaimProcesseds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OfflineClaimProcessed, error)
+	OfflineClaimProcessedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OfflineClaimProcessedAggregate, error)
+	OtpAddeds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OtpAdded, error)
+	OtpAddedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OtpAddedAggregate, error)
+	OtpVerifieds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OtpVerified, error)
+	OtpVerifiedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OtpVerifiedAggregate, error)
+	TokenBudgetIncreases(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokenBudgetIncrease, error)
+	TokenBudgetIncreasesAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenBudgetIncreaseAggregate, error)
+	TokenRedeems(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokenRedeem, error)
+	TokenRedeemsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenRedeemAggregate, error)
+	TokensAllocateds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokensAllocated, error)
+	TokensAllocatedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokensAllocatedAggregate, error)
+	TokensDisburseds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokensDisbursed, error)
+	TokensDisbursedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokensDisbursedAggregate, error)
+	WalkInBeneficiaryAddeds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.WalkInBeneficiaryAdded, error)
+	WalkInBeneficiaryAddedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.WalkInBeneficiaryAddedAggregate, error)
+	ProjectCreateds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.ProjectCreated, error)
+	ProjectCreatedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ProjectCreatedAggregate, error)
+	Approvals(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Approval, error)
+	ApprovalsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.ApprovalAggregate, error)
+	OwnerAddeds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OwnerAdded, error)
+	OwnerAddedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OwnerAddedAggregate, error)
+	OwnerRemoveds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.OwnerRemoved, error)
+	OwnerRemovedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.OwnerRemovedAggregate, error)
+	Transfers(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.Transfer, error)
+	TransfersAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TransferAggregate, error)
+	TokenCreateds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokenCreated, error)
+	TokenCreatedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenCreatedAggregate, error)
+	TokenMintedAndApproveds(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokenMintedAndApproved, error)
+	TokenMintedAndApprovedsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenMintedAndApprovedAggregate, error)
+	TokenMintedAndSents(ctx context.Context, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any, mode *string) (<-chan []*model.TokenMintedAndSent, error)
+	TokenMintedAndSentsAggregate(ctx context.Context, where map[string]any, groupBy []string, interval *string, first *int, skip *int, orderDirection *string) (<-chan []*model.TokenMintedAndSentAggregate, error)
 }
 type TokenResolver interface {
 	Projects(ctx context.Context, obj *model.Token, skip *int, first *int, orderBy *string, orderDirection *string, where map[string]any) ([]*model.Project, error)
@@ -2829,6 +3100,97 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClaimProcessed_numbers.Amount(childComplexity), true
 
+	case "ClaimRequest.amount":
+		if e.ComplexityRoot.ClaimRequest.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.Amount(childComplexity), true
+	case "ClaimRequest.attempts":
+		if e.ComplexityRoot.ClaimRequest.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.Attempts(childComplexity), true
+	case "ClaimRequest.beneficiary":
+		if e.ComplexityRoot.ClaimRequest.Beneficiary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.Beneficiary(childComplexity), true
+	case "ClaimRequest.claimId":
+		if e.ComplexityRoot.ClaimRequest.ClaimID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.ClaimID(childComplexity), true
+	case "ClaimRequest.codeExpiresAt":
+		if e.ComplexityRoot.ClaimRequest.CodeExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.CodeExpiresAt(childComplexity), true
+	case "ClaimRequest.codesSent":
+		if e.ComplexityRoot.ClaimRequest.CodesSent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.CodesSent(childComplexity), true
+	case "ClaimRequest.createdAt":
+		if e.ComplexityRoot.ClaimRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.CreatedAt(childComplexity), true
+	case "ClaimRequest.error":
+		if e.ComplexityRoot.ClaimRequest.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.Error(childComplexity), true
+	case "ClaimRequest.id":
+		if e.ComplexityRoot.ClaimRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.ID(childComplexity), true
+	case "ClaimRequest.project":
+		if e.ComplexityRoot.ClaimRequest.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.Project(childComplexity), true
+	case "ClaimRequest.state":
+		if e.ComplexityRoot.ClaimRequest.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.State(childComplexity), true
+	case "ClaimRequest.token":
+		if e.ComplexityRoot.ClaimRequest.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.Token(childComplexity), true
+	case "ClaimRequest.transactions":
+		if e.ComplexityRoot.ClaimRequest.Transactions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.Transactions(childComplexity), true
+	case "ClaimRequest.updatedAt":
+		if e.ComplexityRoot.ClaimRequest.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.UpdatedAt(childComplexity), true
+	case "ClaimRequest.vendor":
+		if e.ComplexityRoot.ClaimRequest.Vendor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClaimRequest.Vendor(childComplexity), true
+
 	case "Claim_aggregate.claimee":
 		if e.ComplexityRoot.Claim_aggregate.Claimee == nil {
 			break
@@ -3014,6 +3376,225 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClaimerUpdated_aggregate.Timestamp(childComplexity), true
+
+	case "Distribution.addedOnChain":
+		if e.ComplexityRoot.Distribution.AddedOnChain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.AddedOnChain(childComplexity), true
+	case "Distribution.allocations":
+		if e.ComplexityRoot.Distribution.Allocations == nil {
+			break
+		}
+
+		args, err := ec.field_Distribution_allocations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Distribution.Allocations(childComplexity, args["first"].(*int), args["skip"].(*int), args["state"].(*model.TransactionState)), true
+	case "Distribution.beneficiaries":
+		if e.ComplexityRoot.Distribution.Beneficiaries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Beneficiaries(childComplexity), true
+	case "Distribution.createdAt":
+		if e.ComplexityRoot.Distribution.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.CreatedAt(childComplexity), true
+	case "Distribution.createdBy":
+		if e.ComplexityRoot.Distribution.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.CreatedBy(childComplexity), true
+	case "Distribution.error":
+		if e.ComplexityRoot.Distribution.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Error(childComplexity), true
+	case "Distribution.id":
+		if e.ComplexityRoot.Distribution.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.ID(childComplexity), true
+	case "Distribution.items":
+		if e.ComplexityRoot.Distribution.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Items(childComplexity), true
+	case "Distribution.project":
+		if e.ComplexityRoot.Distribution.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Project(childComplexity), true
+	case "Distribution.signer":
+		if e.ComplexityRoot.Distribution.Signer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Signer(childComplexity), true
+	case "Distribution.state":
+		if e.ComplexityRoot.Distribution.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.State(childComplexity), true
+	case "Distribution.token":
+		if e.ComplexityRoot.Distribution.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Token(childComplexity), true
+	case "Distribution.total":
+		if e.ComplexityRoot.Distribution.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Total(childComplexity), true
+	case "Distribution.transactions":
+		if e.ComplexityRoot.Distribution.Transactions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.Transactions(childComplexity), true
+	case "Distribution.updatedAt":
+		if e.ComplexityRoot.Distribution.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Distribution.UpdatedAt(childComplexity), true
+
+	case "DistributionAllocation.amount":
+		if e.ComplexityRoot.DistributionAllocation.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionAllocation.Amount(childComplexity), true
+	case "DistributionAllocation.beneficiary":
+		if e.ComplexityRoot.DistributionAllocation.Beneficiary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionAllocation.Beneficiary(childComplexity), true
+	case "DistributionAllocation.index":
+		if e.ComplexityRoot.DistributionAllocation.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionAllocation.Index(childComplexity), true
+	case "DistributionAllocation.state":
+		if e.ComplexityRoot.DistributionAllocation.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionAllocation.State(childComplexity), true
+	case "DistributionAllocation.transactionId":
+		if e.ComplexityRoot.DistributionAllocation.TransactionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionAllocation.TransactionID(childComplexity), true
+
+	case "DistributionItems.failed":
+		if e.ComplexityRoot.DistributionItems.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionItems.Failed(childComplexity), true
+	case "DistributionItems.final":
+		if e.ComplexityRoot.DistributionItems.Final == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionItems.Final(childComplexity), true
+	case "DistributionItems.mined":
+		if e.ComplexityRoot.DistributionItems.Mined == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionItems.Mined(childComplexity), true
+	case "DistributionItems.queued":
+		if e.ComplexityRoot.DistributionItems.Queued == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionItems.Queued(childComplexity), true
+	case "DistributionItems.sent":
+		if e.ComplexityRoot.DistributionItems.Sent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionItems.Sent(childComplexity), true
+	case "DistributionItems.total":
+		if e.ComplexityRoot.DistributionItems.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DistributionItems.Total(childComplexity), true
+
+	case "IndexedBlock.catchUp":
+		if e.ComplexityRoot.IndexedBlock.CatchUp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndexedBlock.CatchUp(childComplexity), true
+	case "IndexedBlock.chainId":
+		if e.ComplexityRoot.IndexedBlock.ChainID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndexedBlock.ChainID(childComplexity), true
+	case "IndexedBlock.fromBlock":
+		if e.ComplexityRoot.IndexedBlock.FromBlock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndexedBlock.FromBlock(childComplexity), true
+	case "IndexedBlock.hash":
+		if e.ComplexityRoot.IndexedBlock.Hash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndexedBlock.Hash(childComplexity), true
+	case "IndexedBlock.number":
+		if e.ComplexityRoot.IndexedBlock.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndexedBlock.Number(childComplexity), true
+	case "IndexedBlock.parentHash":
+		if e.ComplexityRoot.IndexedBlock.ParentHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndexedBlock.ParentHash(childComplexity), true
+	case "IndexedBlock.reorg":
+		if e.ComplexityRoot.IndexedBlock.Reorg == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndexedBlock.Reorg(childComplexity), true
+	case "IndexedBlock.tables":
+		if e.ComplexityRoot.IndexedBlock.Tables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndexedBlock.Tables(childComplexity), true
+	case "IndexedBlock.timestamp":
+		if e.ComplexityRoot.IndexedBlock.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndexedBlock.Timestamp(childComplexity), true
 
 	case "OfflineClaim.amount":
 		if e.ComplexityRoot.OfflineClaim.Amount == nil {
@@ -4608,6 +5189,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ClaimProcessedsConnection(childComplexity, args["first"].(*int), args["after"].(*string), args["before"].(*string), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["block"].(*model.BlockHeight), args["subgraphError"].(string)), true
+	case "Query.claimRequest":
+		if e.ComplexityRoot.Query.ClaimRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Query_claimRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ClaimRequest(childComplexity, args["id"].(string)), true
+	case "Query.claimRequests":
+		if e.ComplexityRoot.Query.ClaimRequests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_claimRequests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ClaimRequests(childComplexity, args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string), args["where"].(*model.ClaimRequestFilter)), true
 	case "Query.claimerUpdated":
 		if e.ComplexityRoot.Query.ClaimerUpdated == nil {
 			break
@@ -4685,6 +5288,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ClaimsConnection(childComplexity, args["first"].(*int), args["after"].(*string), args["before"].(*string), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["block"].(*model.BlockHeight), args["subgraphError"].(string)), true
+	case "Query.distribution":
+		if e.ComplexityRoot.Query.Distribution == nil {
+			break
+		}
+
+		args, err := ec.field_Query_distribution_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Distribution(childComplexity, args["id"].(string)), true
+	case "Query.distributions":
+		if e.ComplexityRoot.Query.Distributions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_distributions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Distributions(childComplexity, args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string), args["where"].(*model.DistributionFilter)), true
 
 	case "Query._meta":
 		if e.ComplexityRoot.Query.Meta == nil {
@@ -5093,6 +5718,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RedemptionsConnection(childComplexity, args["first"].(*int), args["after"].(*string), args["before"].(*string), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["block"].(*model.BlockHeight), args["subgraphError"].(string)), true
+	case "Query.settlement":
+		if e.ComplexityRoot.Query.Settlement == nil {
+			break
+		}
+
+		args, err := ec.field_Query_settlement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Settlement(childComplexity, args["id"].(string)), true
+	case "Query.settlements":
+		if e.ComplexityRoot.Query.Settlements == nil {
+			break
+		}
+
+		args, err := ec.field_Query_settlements_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Settlements(childComplexity, args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string), args["where"].(*model.SettlementFilter)), true
 	case "Query.token":
 		if e.ComplexityRoot.Query.Token == nil {
 			break
@@ -5445,6 +6092,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TokensDisbursedsConnection(childComplexity, args["first"].(*int), args["after"].(*string), args["before"].(*string), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["block"].(*model.BlockHeight), args["subgraphError"].(string)), true
+	case "Query.transaction":
+		if e.ComplexityRoot.Query.Transaction == nil {
+			break
+		}
+
+		args, err := ec.field_Query_transaction_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Transaction(childComplexity, args["id"].(string)), true
+	case "Query.transactions":
+		if e.ComplexityRoot.Query.Transactions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_transactions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Transactions(childComplexity, args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string), args["where"].(*model.TransactionFilter)), true
 	case "Query.transfer":
 		if e.ComplexityRoot.Query.Transfer == nil {
 			break
@@ -5731,6 +6400,789 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Redemption_numbers.Amount(childComplexity), true
+
+	case "Reorg.ancestor":
+		if e.ComplexityRoot.Reorg.Ancestor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reorg.Ancestor(childComplexity), true
+	case "Reorg.chainId":
+		if e.ComplexityRoot.Reorg.ChainID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reorg.ChainID(childComplexity), true
+	case "Reorg.deep":
+		if e.ComplexityRoot.Reorg.Deep == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reorg.Deep(childComplexity), true
+	case "Reorg.depth":
+		if e.ComplexityRoot.Reorg.Depth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reorg.Depth(childComplexity), true
+	case "Reorg.id":
+		if e.ComplexityRoot.Reorg.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reorg.ID(childComplexity), true
+	case "Reorg.newHash":
+		if e.ComplexityRoot.Reorg.NewHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reorg.NewHash(childComplexity), true
+	case "Reorg.newHead":
+		if e.ComplexityRoot.Reorg.NewHead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reorg.NewHead(childComplexity), true
+	case "Reorg.oldHash":
+		if e.ComplexityRoot.Reorg.OldHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reorg.OldHash(childComplexity), true
+	case "Reorg.oldHead":
+		if e.ComplexityRoot.Reorg.OldHead == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reorg.OldHead(childComplexity), true
+	case "Reorg.removedBlocks":
+		if e.ComplexityRoot.Reorg.RemovedBlocks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Reorg.RemovedBlocks(childComplexity), true
+
+	case "Settlement.amount":
+		if e.ComplexityRoot.Settlement.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.Amount(childComplexity), true
+	case "Settlement.createdAt":
+		if e.ComplexityRoot.Settlement.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.CreatedAt(childComplexity), true
+	case "Settlement.error":
+		if e.ComplexityRoot.Settlement.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.Error(childComplexity), true
+	case "Settlement.id":
+		if e.ComplexityRoot.Settlement.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.ID(childComplexity), true
+	case "Settlement.project":
+		if e.ComplexityRoot.Settlement.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.Project(childComplexity), true
+	case "Settlement.state":
+		if e.ComplexityRoot.Settlement.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.State(childComplexity), true
+	case "Settlement.token":
+		if e.ComplexityRoot.Settlement.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.Token(childComplexity), true
+	case "Settlement.transactions":
+		if e.ComplexityRoot.Settlement.Transactions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.Transactions(childComplexity), true
+	case "Settlement.updatedAt":
+		if e.ComplexityRoot.Settlement.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.UpdatedAt(childComplexity), true
+	case "Settlement.vendor":
+		if e.ComplexityRoot.Settlement.Vendor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Settlement.Vendor(childComplexity), true
+
+	case "Subscription.approvals":
+		if e.ComplexityRoot.Subscription.Approvals == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_approvals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Approvals(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.approvalsAggregate":
+		if e.ComplexityRoot.Subscription.ApprovalsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_approvalsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ApprovalsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.balances":
+		if e.ComplexityRoot.Subscription.Balances == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_balances_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Balances(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.balancesAggregate":
+		if e.ComplexityRoot.Subscription.BalancesAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_balancesAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.BalancesAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.beneficiaries":
+		if e.ComplexityRoot.Subscription.Beneficiaries == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_beneficiaries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Beneficiaries(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.beneficiariesAggregate":
+		if e.ComplexityRoot.Subscription.BeneficiariesAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_beneficiariesAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.BeneficiariesAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.beneficiaryAddeds":
+		if e.ComplexityRoot.Subscription.BeneficiaryAddeds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_beneficiaryAddeds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.BeneficiaryAddeds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.beneficiaryAddedsAggregate":
+		if e.ComplexityRoot.Subscription.BeneficiaryAddedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_beneficiaryAddedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.BeneficiaryAddedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.beneficiaryRemoveds":
+		if e.ComplexityRoot.Subscription.BeneficiaryRemoveds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_beneficiaryRemoveds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.BeneficiaryRemoveds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.beneficiaryRemovedsAggregate":
+		if e.ComplexityRoot.Subscription.BeneficiaryRemovedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_beneficiaryRemovedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.BeneficiaryRemovedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.claimCreateds":
+		if e.ComplexityRoot.Subscription.ClaimCreateds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_claimCreateds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ClaimCreateds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.claimCreatedsAggregate":
+		if e.ComplexityRoot.Subscription.ClaimCreatedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_claimCreatedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ClaimCreatedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.claimProcesseds":
+		if e.ComplexityRoot.Subscription.ClaimProcesseds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_claimProcesseds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ClaimProcesseds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.claimProcessedsAggregate":
+		if e.ComplexityRoot.Subscription.ClaimProcessedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_claimProcessedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ClaimProcessedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.claimerUpdateds":
+		if e.ComplexityRoot.Subscription.ClaimerUpdateds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_claimerUpdateds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ClaimerUpdateds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.claimerUpdatedsAggregate":
+		if e.ComplexityRoot.Subscription.ClaimerUpdatedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_claimerUpdatedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ClaimerUpdatedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.claims":
+		if e.ComplexityRoot.Subscription.Claims == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_claims_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Claims(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.claimsAggregate":
+		if e.ComplexityRoot.Subscription.ClaimsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_claimsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ClaimsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.newBlocks":
+		if e.ComplexityRoot.Subscription.NewBlocks == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_newBlocks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.NewBlocks(childComplexity, args["chainId"].(*int)), true
+	case "Subscription.offlineClaimProcesseds":
+		if e.ComplexityRoot.Subscription.OfflineClaimProcesseds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_offlineClaimProcesseds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OfflineClaimProcesseds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.offlineClaimProcessedsAggregate":
+		if e.ComplexityRoot.Subscription.OfflineClaimProcessedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_offlineClaimProcessedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OfflineClaimProcessedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.offlineClaims":
+		if e.ComplexityRoot.Subscription.OfflineClaims == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_offlineClaims_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OfflineClaims(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.offlineClaimsAggregate":
+		if e.ComplexityRoot.Subscription.OfflineClaimsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_offlineClaimsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OfflineClaimsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.otpAddeds":
+		if e.ComplexityRoot.Subscription.OtpAddeds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_otpAddeds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OtpAddeds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.otpAddedsAggregate":
+		if e.ComplexityRoot.Subscription.OtpAddedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_otpAddedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OtpAddedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.otpVerifieds":
+		if e.ComplexityRoot.Subscription.OtpVerifieds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_otpVerifieds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OtpVerifieds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.otpVerifiedsAggregate":
+		if e.ComplexityRoot.Subscription.OtpVerifiedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_otpVerifiedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OtpVerifiedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.ownerAddeds":
+		if e.ComplexityRoot.Subscription.OwnerAddeds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_ownerAddeds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OwnerAddeds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.ownerAddedsAggregate":
+		if e.ComplexityRoot.Subscription.OwnerAddedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_ownerAddedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OwnerAddedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.ownerRemoveds":
+		if e.ComplexityRoot.Subscription.OwnerRemoveds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_ownerRemoveds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OwnerRemoveds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.ownerRemovedsAggregate":
+		if e.ComplexityRoot.Subscription.OwnerRemovedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_ownerRemovedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.OwnerRemovedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.projectCreateds":
+		if e.ComplexityRoot.Subscription.ProjectCreateds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_projectCreateds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ProjectCreateds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.projectCreatedsAggregate":
+		if e.ComplexityRoot.Subscription.ProjectCreatedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_projectCreatedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ProjectCreatedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.projects":
+		if e.ComplexityRoot.Subscription.Projects == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_projects_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Projects(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.projectsAggregate":
+		if e.ComplexityRoot.Subscription.ProjectsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_projectsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ProjectsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.redemptions":
+		if e.ComplexityRoot.Subscription.Redemptions == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_redemptions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Redemptions(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.redemptionsAggregate":
+		if e.ComplexityRoot.Subscription.RedemptionsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_redemptionsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RedemptionsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.reorgs":
+		if e.ComplexityRoot.Subscription.Reorgs == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_reorgs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Reorgs(childComplexity, args["chainId"].(*int)), true
+	case "Subscription.tokenBudgetIncreases":
+		if e.ComplexityRoot.Subscription.TokenBudgetIncreases == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokenBudgetIncreases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokenBudgetIncreases(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.tokenBudgetIncreasesAggregate":
+		if e.ComplexityRoot.Subscription.TokenBudgetIncreasesAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokenBudgetIncreasesAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokenBudgetIncreasesAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.tokenCreateds":
+		if e.ComplexityRoot.Subscription.TokenCreateds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokenCreateds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokenCreateds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.tokenCreatedsAggregate":
+		if e.ComplexityRoot.Subscription.TokenCreatedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokenCreatedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokenCreatedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.tokenMintedAndApproveds":
+		if e.ComplexityRoot.Subscription.TokenMintedAndApproveds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokenMintedAndApproveds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokenMintedAndApproveds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.tokenMintedAndApprovedsAggregate":
+		if e.ComplexityRoot.Subscription.TokenMintedAndApprovedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokenMintedAndApprovedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokenMintedAndApprovedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.tokenMintedAndSents":
+		if e.ComplexityRoot.Subscription.TokenMintedAndSents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokenMintedAndSents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokenMintedAndSents(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.tokenMintedAndSentsAggregate":
+		if e.ComplexityRoot.Subscription.TokenMintedAndSentsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokenMintedAndSentsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokenMintedAndSentsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.tokenRedeems":
+		if e.ComplexityRoot.Subscription.TokenRedeems == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokenRedeems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokenRedeems(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.tokenRedeemsAggregate":
+		if e.ComplexityRoot.Subscription.TokenRedeemsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokenRedeemsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokenRedeemsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.tokens":
+		if e.ComplexityRoot.Subscription.Tokens == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokens_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Tokens(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.tokensAggregate":
+		if e.ComplexityRoot.Subscription.TokensAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokensAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokensAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.tokensAllocateds":
+		if e.ComplexityRoot.Subscription.TokensAllocateds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokensAllocateds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokensAllocateds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.tokensAllocatedsAggregate":
+		if e.ComplexityRoot.Subscription.TokensAllocatedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokensAllocatedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokensAllocatedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.tokensDisburseds":
+		if e.ComplexityRoot.Subscription.TokensDisburseds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokensDisburseds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokensDisburseds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.tokensDisbursedsAggregate":
+		if e.ComplexityRoot.Subscription.TokensDisbursedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_tokensDisbursedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TokensDisbursedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.transfers":
+		if e.ComplexityRoot.Subscription.Transfers == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_transfers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Transfers(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.transfersAggregate":
+		if e.ComplexityRoot.Subscription.TransfersAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_transfersAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.TransfersAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.vendors":
+		if e.ComplexityRoot.Subscription.Vendors == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_vendors_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.Vendors(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.vendorsAggregate":
+		if e.ComplexityRoot.Subscription.VendorsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_vendorsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.VendorsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
+	case "Subscription.walkInBeneficiaryAddeds":
+		if e.ComplexityRoot.Subscription.WalkInBeneficiaryAddeds == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_walkInBeneficiaryAddeds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.WalkInBeneficiaryAddeds(childComplexity, args["skip"].(*int), args["first"].(*int), args["orderBy"].(*string), args["orderDirection"].(*string), args["where"].(map[string]any), args["mode"].(*string)), true
+	case "Subscription.walkInBeneficiaryAddedsAggregate":
+		if e.ComplexityRoot.Subscription.WalkInBeneficiaryAddedsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_walkInBeneficiaryAddedsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.WalkInBeneficiaryAddedsAggregate(childComplexity, args["where"].(map[string]any), args["groupBy"].([]string), args["interval"].(*string), args["first"].(*int), args["skip"].(*int), args["orderDirection"].(*string)), true
 
 	case "Token.balances":
 		if e.ComplexityRoot.Token.Balances == nil {
@@ -6885,6 +8337,133 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TokensDisbursed_numbers.Amount(childComplexity), true
 
+	case "Transaction.attempts":
+		if e.ComplexityRoot.Transaction.Attempts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Attempts(childComplexity), true
+	case "Transaction.createdAt":
+		if e.ComplexityRoot.Transaction.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.CreatedAt(childComplexity), true
+	case "Transaction.error":
+		if e.ComplexityRoot.Transaction.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Error(childComplexity), true
+	case "Transaction.finalizedAt":
+		if e.ComplexityRoot.Transaction.FinalizedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.FinalizedAt(childComplexity), true
+	case "Transaction.gasUsed":
+		if e.ComplexityRoot.Transaction.GasUsed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.GasUsed(childComplexity), true
+	case "Transaction.hash":
+		if e.ComplexityRoot.Transaction.Hash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Hash(childComplexity), true
+	case "Transaction.id":
+		if e.ComplexityRoot.Transaction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.ID(childComplexity), true
+	case "Transaction.items":
+		if e.ComplexityRoot.Transaction.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Items(childComplexity), true
+	case "Transaction.kind":
+		if e.ComplexityRoot.Transaction.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Kind(childComplexity), true
+	case "Transaction.lastSentAt":
+		if e.ComplexityRoot.Transaction.LastSentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.LastSentAt(childComplexity), true
+	case "Transaction.minedAt":
+		if e.ComplexityRoot.Transaction.MinedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.MinedAt(childComplexity), true
+	case "Transaction.minedBlock":
+		if e.ComplexityRoot.Transaction.MinedBlock == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.MinedBlock(childComplexity), true
+	case "Transaction.minedBlockHash":
+		if e.ComplexityRoot.Transaction.MinedBlockHash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.MinedBlockHash(childComplexity), true
+	case "Transaction.nonce":
+		if e.ComplexityRoot.Transaction.Nonce == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Nonce(childComplexity), true
+	case "Transaction.ref":
+		if e.ComplexityRoot.Transaction.Ref == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Ref(childComplexity), true
+	case "Transaction.reverted":
+		if e.ComplexityRoot.Transaction.Reverted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Reverted(childComplexity), true
+	case "Transaction.signer":
+		if e.ComplexityRoot.Transaction.Signer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.Signer(childComplexity), true
+	case "Transaction.state":
+		if e.ComplexityRoot.Transaction.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.State(childComplexity), true
+	case "Transaction.submittedAt":
+		if e.ComplexityRoot.Transaction.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.SubmittedAt(childComplexity), true
+	case "Transaction.to":
+		if e.ComplexityRoot.Transaction.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.To(childComplexity), true
+	case "Transaction.updatedAt":
+		if e.ComplexityRoot.Transaction.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Transaction.UpdatedAt(childComplexity), true
+
 	case "Transfer.blockNumber":
 		if e.ComplexityRoot.Transfer.BlockNumber == nil {
 			break
@@ -7605,8 +9184,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("Block_height", ec.unmarshalInputBlock_height),
 			graphql.NewInputUnmarshaler("ClaimCreated_filter", ec.unmarshalInputClaimCreated_filter),
 			graphql.NewInputUnmarshaler("ClaimProcessed_filter", ec.unmarshalInputClaimProcessed_filter),
+			graphql.NewInputUnmarshaler("ClaimRequest_filter", ec.unmarshalInputClaimRequest_filter),
 			graphql.NewInputUnmarshaler("Claim_filter", ec.unmarshalInputClaim_filter),
 			graphql.NewInputUnmarshaler("ClaimerUpdated_filter", ec.unmarshalInputClaimerUpdated_filter),
+			graphql.NewInputUnmarshaler("Distribution_filter", ec.unmarshalInputDistribution_filter),
 			graphql.NewInputUnmarshaler("OfflineClaimProcessed_filter", ec.unmarshalInputOfflineClaimProcessed_filter),
 			graphql.NewInputUnmarshaler("OfflineClaim_filter", ec.unmarshalInputOfflineClaim_filter),
 			graphql.NewInputUnmarshaler("OtpAdded_filter", ec.unmarshalInputOtpAdded_filter),
@@ -7616,6 +9197,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProjectCreated_filter", ec.unmarshalInputProjectCreated_filter),
 			graphql.NewInputUnmarshaler("Project_filter", ec.unmarshalInputProject_filter),
 			graphql.NewInputUnmarshaler("Redemption_filter", ec.unmarshalInputRedemption_filter),
+			graphql.NewInputUnmarshaler("Settlement_filter", ec.unmarshalInputSettlement_filter),
 			graphql.NewInputUnmarshaler("TokenBudgetIncrease_filter", ec.unmarshalInputTokenBudgetIncrease_filter),
 			graphql.NewInputUnmarshaler("TokenCreated_filter", ec.unmarshalInputTokenCreated_filter),
 			graphql.NewInputUnmarshaler("TokenMintedAndApproved_filter", ec.unmarshalInputTokenMintedAndApproved_filter),
@@ -7624,6 +9206,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("Token_filter", ec.unmarshalInputToken_filter),
 			graphql.NewInputUnmarshaler("TokensAllocated_filter", ec.unmarshalInputTokensAllocated_filter),
 			graphql.NewInputUnmarshaler("TokensDisbursed_filter", ec.unmarshalInputTokensDisbursed_filter),
+			graphql.NewInputUnmarshaler("Transaction_filter", ec.unmarshalInputTransaction_filter),
 			graphql.NewInputUnmarshaler("Transfer_filter", ec.unmarshalInputTransfer_filter),
 			graphql.NewInputUnmarshaler("Vendor_filter", ec.unmarshalInputVendor_filter),
 			graphql.NewInputUnmarshaler("WalkInBeneficiaryAdded_filter", ec.unmarshalInputWalkInBeneficiaryAdded_filter),
@@ -7661,6 +9244,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -12657,6 +14257,125 @@ type Query {
   _meta(block: Block_height): _Meta_
 }
 
+"""
+Live queries over websocket (graphql-transport-ws or graphql-ws) or server-sent events: each list
+field answers like the Query field of the same name at the indexed head, then again each time a
+committed block changes the answer (mode: RESULT), or with only the new and changed rows (mode:
+ROWS). See docs/graphql.md, "Subscriptions".
+"""
+type Subscription {
+  "One message per committed indexing transaction, as the indexer commits it."
+  newBlocks(chainId: Int): IndexedBlock!
+  "One message per reorg the indexer handled; list subscriptions then answer from the new branch."
+  reorgs(chainId: Int): Reorg!
+  tokens(skip: Int = 0, first: Int = 100, orderBy: Token_orderBy, orderDirection: OrderDirection, where: Token_filter, mode: SubscriptionMode = RESULT): [Token!]!
+  tokensAggregate(where: Token_filter, groupBy: [Token_groupBy!], first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [Token_aggregate!]!
+  projects(skip: Int = 0, first: Int = 100, orderBy: Project_orderBy, orderDirection: OrderDirection, where: Project_filter, mode: SubscriptionMode = RESULT): [Project!]!
+  projectsAggregate(where: Project_filter, groupBy: [Project_groupBy!], first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [Project_aggregate!]!
+  beneficiaries(skip: Int = 0, first: Int = 100, orderBy: Beneficiary_orderBy, orderDirection: OrderDirection, where: Beneficiary_filter, mode: SubscriptionMode = RESULT): [Beneficiary!]!
+  beneficiariesAggregate(where: Beneficiary_filter, groupBy: [Beneficiary_groupBy!], first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [Beneficiary_aggregate!]!
+  vendors(skip: Int = 0, first: Int = 100, orderBy: Vendor_orderBy, orderDirection: OrderDirection, where: Vendor_filter, mode: SubscriptionMode = RESULT): [Vendor!]!
+  vendorsAggregate(where: Vendor_filter, groupBy: [Vendor_groupBy!], first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [Vendor_aggregate!]!
+  claims(skip: Int = 0, first: Int = 100, orderBy: Claim_orderBy, orderDirection: OrderDirection, where: Claim_filter, mode: SubscriptionMode = RESULT): [Claim!]!
+  claimsAggregate(where: Claim_filter, groupBy: [Claim_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [Claim_aggregate!]!
+  balances(skip: Int = 0, first: Int = 100, orderBy: Balance_orderBy, orderDirection: OrderDirection, where: Balance_filter, mode: SubscriptionMode = RESULT): [Balance!]!
+  balancesAggregate(where: Balance_filter, groupBy: [Balance_groupBy!], first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [Balance_aggregate!]!
+  offlineClaims(skip: Int = 0, first: Int = 100, orderBy: OfflineClaim_orderBy, orderDirection: OrderDirection, where: OfflineClaim_filter, mode: SubscriptionMode = RESULT): [OfflineClaim!]!
+  offlineClaimsAggregate(where: OfflineClaim_filter, groupBy: [OfflineClaim_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [OfflineClaim_aggregate!]!
+  redemptions(skip: Int = 0, first: Int = 100, orderBy: Redemption_orderBy, orderDirection: OrderDirection, where: Redemption_filter, mode: SubscriptionMode = RESULT): [Redemption!]!
+  redemptionsAggregate(where: Redemption_filter, groupBy: [Redemption_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [Redemption_aggregate!]!
+  beneficiaryAddeds(skip: Int = 0, first: Int = 100, orderBy: BeneficiaryAdded_orderBy, orderDirection: OrderDirection, where: BeneficiaryAdded_filter, mode: SubscriptionMode = RESULT): [BeneficiaryAdded!]!
+  beneficiaryAddedsAggregate(where: BeneficiaryAdded_filter, groupBy: [BeneficiaryAdded_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [BeneficiaryAdded_aggregate!]!
+  beneficiaryRemoveds(skip: Int = 0, first: Int = 100, orderBy: BeneficiaryRemoved_orderBy, orderDirection: OrderDirection, where: BeneficiaryRemoved_filter, mode: SubscriptionMode = RESULT): [BeneficiaryRemoved!]!
+  beneficiaryRemovedsAggregate(where: BeneficiaryRemoved_filter, groupBy: [BeneficiaryRemoved_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [BeneficiaryRemoved_aggregate!]!
+  claimCreateds(skip: Int = 0, first: Int = 100, orderBy: ClaimCreated_orderBy, orderDirection: OrderDirection, where: ClaimCreated_filter, mode: SubscriptionMode = RESULT): [ClaimCreated!]!
+  claimCreatedsAggregate(where: ClaimCreated_filter, groupBy: [ClaimCreated_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [ClaimCreated_aggregate!]!
+  claimProcesseds(skip: Int = 0, first: Int = 100, orderBy: ClaimProcessed_orderBy, orderDirection: OrderDirection, where: ClaimProcessed_filter, mode: SubscriptionMode = RESULT): [ClaimProcessed!]!
+  claimProcessedsAggregate(where: ClaimProcessed_filter, groupBy: [ClaimProcessed_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [ClaimProcessed_aggregate!]!
+  claimerUpdateds(skip: Int = 0, first: Int = 100, orderBy: ClaimerUpdated_orderBy, orderDirection: OrderDirection, where: ClaimerUpdated_filter, mode: SubscriptionMode = RESULT): [ClaimerUpdated!]!
+  claimerUpdatedsAggregate(where: ClaimerUpdated_filter, groupBy: [ClaimerUpdated_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [ClaimerUpdated_aggregate!]!
+  offlineClaimProcesseds(skip: Int = 0, first: Int = 100, orderBy: OfflineClaimProcessed_orderBy, orderDirection: OrderDirection, where: OfflineClaimProcessed_filter, mode: SubscriptionMode = RESULT): [OfflineClaimProcessed!]!
+  offlineClaimProcessedsAggregate(where: OfflineClaimProcessed_filter, groupBy: [OfflineClaimProcessed_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [OfflineClaimProcessed_aggregate!]!
+  otpAddeds(skip: Int = 0, first: Int = 100, orderBy: OtpAdded_orderBy, orderDirection: OrderDirection, where: OtpAdded_filter, mode: SubscriptionMode = RESULT): [OtpAdded!]!
+  otpAddedsAggregate(where: OtpAdded_filter, groupBy: [OtpAdded_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [OtpAdded_aggregate!]!
+  otpVerifieds(skip: Int = 0, first: Int = 100, orderBy: OtpVerified_orderBy, orderDirection: OrderDirection, where: OtpVerified_filter, mode: SubscriptionMode = RESULT): [OtpVerified!]!
+  otpVerifiedsAggregate(where: OtpVerified_filter, groupBy: [OtpVerified_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [OtpVerified_aggregate!]!
+  tokenBudgetIncreases(skip: Int = 0, first: Int = 100, orderBy: TokenBudgetIncrease_orderBy, orderDirection: OrderDirection, where: TokenBudgetIncrease_filter, mode: SubscriptionMode = RESULT): [TokenBudgetIncrease!]!
+  tokenBudgetIncreasesAggregate(where: TokenBudgetIncrease_filter, groupBy: [TokenBudgetIncrease_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [TokenBudgetIncrease_aggregate!]!
+  tokenRedeems(skip: Int = 0, first: Int = 100, orderBy: TokenRedeem_orderBy, orderDirection: OrderDirection, where: TokenRedeem_filter, mode: SubscriptionMode = RESULT): [TokenRedeem!]!
+  tokenRedeemsAggregate(where: TokenRedeem_filter, groupBy: [TokenRedeem_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [TokenRedeem_aggregate!]!
+  tokensAllocateds(skip: Int = 0, first: Int = 100, orderBy: TokensAllocated_orderBy, orderDirection: OrderDirection, where: TokensAllocated_filter, mode: SubscriptionMode = RESULT): [TokensAllocated!]!
+  tokensAllocatedsAggregate(where: TokensAllocated_filter, groupBy: [TokensAllocated_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [TokensAllocated_aggregate!]!
+  tokensDisburseds(skip: Int = 0, first: Int = 100, orderBy: TokensDisbursed_orderBy, orderDirection: OrderDirection, where: TokensDisbursed_filter, mode: SubscriptionMode = RESULT): [TokensDisbursed!]!
+  tokensDisbursedsAggregate(where: TokensDisbursed_filter, groupBy: [TokensDisbursed_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [TokensDisbursed_aggregate!]!
+  walkInBeneficiaryAddeds(skip: Int = 0, first: Int = 100, orderBy: WalkInBeneficiaryAdded_orderBy, orderDirection: OrderDirection, where: WalkInBeneficiaryAdded_filter, mode: SubscriptionMode = RESULT): [WalkInBeneficiaryAdded!]!
+  walkInBeneficiaryAddedsAggregate(where: WalkInBeneficiaryAdded_filter, groupBy: [WalkInBeneficiaryAdded_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [WalkInBeneficiaryAdded_aggregate!]!
+  projectCreateds(skip: Int = 0, first: Int = 100, orderBy: ProjectCreated_orderBy, orderDirection: OrderDirection, where: ProjectCreated_filter, mode: SubscriptionMode = RESULT): [ProjectCreated!]!
+  projectCreatedsAggregate(where: ProjectCreated_filter, groupBy: [ProjectCreated_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [ProjectCreated_aggregate!]!
+  approvals(skip: Int = 0, first: Int = 100, orderBy: Approval_orderBy, orderDirection: OrderDirection, where: Approval_filter, mode: SubscriptionMode = RESULT): [Approval!]!
+  approvalsAggregate(where: Approval_filter, groupBy: [Approval_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [Approval_aggregate!]!
+  ownerAddeds(skip: Int = 0, first: Int = 100, orderBy: OwnerAdded_orderBy, orderDirection: OrderDirection, where: OwnerAdded_filter, mode: SubscriptionMode = RESULT): [OwnerAdded!]!
+  ownerAddedsAggregate(where: OwnerAdded_filter, groupBy: [OwnerAdded_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [OwnerAdded_aggregate!]!
+  ownerRemoveds(skip: Int = 0, first: Int = 100, orderBy: OwnerRemoved_orderBy, orderDirection: OrderDirection, where: OwnerRemoved_filter, mode: SubscriptionMode = RESULT): [OwnerRemoved!]!
+  ownerRemovedsAggregate(where: OwnerRemoved_filter, groupBy: [OwnerRemoved_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [OwnerRemoved_aggregate!]!
+  transfers(skip: Int = 0, first: Int = 100, orderBy: Transfer_orderBy, orderDirection: OrderDirection, where: Transfer_filter, mode: SubscriptionMode = RESULT): [Transfer!]!
+  transfersAggregate(where: Transfer_filter, groupBy: [Transfer_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [Transfer_aggregate!]!
+  tokenCreateds(skip: Int = 0, first: Int = 100, orderBy: TokenCreated_orderBy, orderDirection: OrderDirection, where: TokenCreated_filter, mode: SubscriptionMode = RESULT): [TokenCreated!]!
+  tokenCreatedsAggregate(where: TokenCreated_filter, groupBy: [TokenCreated_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [TokenCreated_aggregate!]!
+  tokenMintedAndApproveds(skip: Int = 0, first: Int = 100, orderBy: TokenMintedAndApproved_orderBy, orderDirection: OrderDirection, where: TokenMintedAndApproved_filter, mode: SubscriptionMode = RESULT): [TokenMintedAndApproved!]!
+  tokenMintedAndApprovedsAggregate(where: TokenMintedAndApproved_filter, groupBy: [TokenMintedAndApproved_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [TokenMintedAndApproved_aggregate!]!
+  tokenMintedAndSents(skip: Int = 0, first: Int = 100, orderBy: TokenMintedAndSent_orderBy, orderDirection: OrderDirection, where: TokenMintedAndSent_filter, mode: SubscriptionMode = RESULT): [TokenMintedAndSent!]!
+  tokenMintedAndSentsAggregate(where: TokenMintedAndSent_filter, groupBy: [TokenMintedAndSent_groupBy!], interval: Aggregation_interval, first: Int = 100, skip: Int = 0, orderDirection: OrderDirection): [TokenMintedAndSent_aggregate!]!
+}
+
+"How a list subscription answers after its first result."
+enum SubscriptionMode {
+  "The whole result again, each time a committed block changes it."
+  RESULT
+  "Only the rows a committed block added or changed, in the entity's default order, in pages of first."
+  ROWS
+}
+
+"A committed indexing transaction: the blocks from fromBlock to number are indexed."
+type IndexedBlock {
+  chainId: Int!
+  "The new indexed head."
+  number: Int!
+  hash: Bytes!
+  "Null when the indexer no longer keeps the block's header."
+  parentHash: Bytes
+  "The head's time, unix seconds."
+  timestamp: Int!
+  "The first block of the commit (after a reorg, the ancestor + 1)."
+  fromBlock: Int!
+  "The event tables that received rows; null when unknown (a catch-up after the listener reconnected)."
+  tables: [String!]
+  "True when the server synthesized this notice after losing and regaining its listener."
+  catchUp: Boolean!
+  "Set when the commit replaced blocks above reorg.ancestor."
+  reorg: Reorg
+}
+
+"A chain reorganisation the indexer handled: everything above ancestor was rolled back."
+type Reorg {
+  "The indexer_reorgs row id."
+  id: Int8!
+  chainId: Int!
+  "The highest block both branches share."
+  ancestor: Int!
+  "How many indexed blocks were removed (oldHead - ancestor)."
+  depth: Int!
+  "The same as depth: the blocks a monitor must undo."
+  removedBlocks: Int!
+  oldHead: Int!
+  oldHash: Bytes!
+  "The head of the new branch when the reorg was committed."
+  newHead: Int!
+  newHash: Bytes!
+  "A reorg deeper than the finality window (an alarm)."
+  deep: Boolean!
+}
+
 "One address as a beneficiary, across every project that registered it."
 type BeneficiaryView {
   address: Bytes!
@@ -12704,6 +14423,236 @@ extend type Query {
   beneficiaryView(address: Bytes!, block: Block_height, subgraphError: _SubgraphErrorPolicy_! = deny): BeneficiaryView!
   "A vendor's memberships, balances, totals, claims and redemptions in one query."
   vendorView(address: Bytes!, block: Block_height, subgraphError: _SubgraphErrorPolicy_! = deny): VendorView!
+}
+
+# Operational fields: the command API's requests (distributions, claim requests, settlements) and
+# the transaction manager's outbox, read from the api_* and txmgr_* tables rather than from chain
+# events. Unlike everything above, they need a bearer token (Authorization: Bearer <JWT>, the REST
+# API's tokens): admin and operator see everything; a vendor sees only its own claim requests and
+# settlements. See docs/graphql.md, "Operational fields".
+
+"""
+The state of a request that moves tokens (a distribution, a settlement), folded from its
+transactions as the REST API does: failed if any failed, final when all are final, submitted once
+any was signed and sent, pending before.
+"""
+enum RequestState {
+  pending
+  submitted
+  final
+  failed
+}
+
+"""
+The state of a vendor's claim request: creating (createClaim sent), code_sent (the one-time code
+is on its way), expired (code_sent, but the code has expired: resend), processing (the right code
+was given, processClaim sent), processed (final), failed.
+"""
+enum ClaimRequestState {
+  creating
+  code_sent
+  expired
+  processing
+  processed
+  failed
+}
+
+"""
+A transaction's state in the outbox: queued (no nonce yet), sent (signed and broadcast), mined
+(in a block, not yet final; a reorg may send it back to sent), final, failed.
+"""
+enum TransactionState {
+  queued
+  sent
+  mined
+  final
+  failed
+}
+
+"""
+A transaction rahat sends through its transaction manager. Times are RFC 3339 in UTC. Operational
+data: needs an admin or operator token (a vendor reaches its own through its claim requests and
+settlements).
+"""
+type Transaction {
+  id: ID!
+  """
+  What it does: add_beneficiaries, allocate, vendor_approve, vendor_fund, claim_create, claim_otp,
+  claim_process, settle_approve, settle_redeem.
+  """
+  kind: String!
+  "The request it belongs to, e.g. distribution:12, claim:7, settlement:3, vendor:5."
+  ref: String!
+  signer: Bytes!
+  to: Bytes!
+  state: TransactionState!
+  "Null while queued."
+  nonce: Int8
+  "The hash of the latest signed attempt, or of the mined one."
+  hash: Bytes
+  "Signed versions: the first and each fee-bumped replacement."
+  attempts: Int!
+  "When it was first signed and broadcast; null while queued."
+  submittedAt: String
+  "When its latest attempt was signed."
+  lastSentAt: String
+  "The block that includes it; null until mined (and again after a reorg removed that block)."
+  minedBlock: Int8
+  minedBlockHash: Bytes
+  minedAt: String
+  gasUsed: Int8
+  "Whether the mined transaction reverted (error then says why)."
+  reverted: Boolean!
+  "When it became final; null unless final."
+  finalizedAt: String
+  "Why it failed or reverted; empty otherwise."
+  error: String!
+  createdAt: String!
+  updatedAt: String!
+  """
+  The beneficiaries an add_beneficiaries or allocate transaction carries, when read through
+  Distribution.transactions (as the REST API's distribution shows it); null elsewhere.
+  """
+  items: Int
+}
+
+"A distribution's allocations counted by the state of the transaction that carries each."
+type DistributionItems {
+  total: Int!
+  queued: Int!
+  sent: Int!
+  mined: Int!
+  final: Int!
+  failed: Int!
+}
+
+"One allocation of a distribution."
+type DistributionAllocation {
+  "Its position in the request."
+  index: Int!
+  beneficiary: Bytes!
+  "The beneficiary's new remaining allocation (allocateTokens sets, it does not add)."
+  amount: BigInt!
+  "The allocateTokensBatch transaction that carries it."
+  transactionId: ID!
+  state: TransactionState!
+}
+
+"An operator's request allocating tokens to beneficiaries of a project (POST /v1/distributions)."
+type Distribution {
+  id: ID!
+  project: Bytes!
+  token: Bytes!
+  "The operator key that signs its transactions."
+  signer: Bytes!
+  state: RequestState!
+  "Why it failed; empty otherwise."
+  error: String!
+  "The number of allocations."
+  beneficiaries: Int!
+  total: BigInt!
+  "Beneficiaries it registered on chain first (addBeneficiaries)."
+  addedOnChain: Int!
+  "The subject of the token that made the request."
+  createdBy: String!
+  createdAt: String!
+  updatedAt: String!
+  "Its allocations counted by state."
+  items: DistributionItems!
+  "Its allocations, in request order."
+  allocations(first: Int = 100, skip: Int = 0, state: TransactionState): [DistributionAllocation!]!
+  "Its transactions, in the order they were enqueued."
+  transactions: [Transaction!]!
+}
+
+"A vendor's request for part of a beneficiary's allocation (POST /v1/vendor/claims)."
+type ClaimRequest {
+  id: ID!
+  project: Bytes!
+  token: Bytes!
+  vendor: Bytes!
+  beneficiary: Bytes!
+  amount: BigInt!
+  state: ClaimRequestState!
+  "Why it failed; empty otherwise."
+  error: String!
+  "The claim's id on chain, once createClaim is mined."
+  claimId: BigInt
+  "When the latest code expires."
+  codeExpiresAt: String
+  "Wrong codes submitted."
+  attempts: Int!
+  "Codes sent (1, then one more per resend)."
+  codesSent: Int!
+  createdAt: String!
+  updatedAt: String!
+  "Its transactions, in the order they were enqueued."
+  transactions: [Transaction!]!
+}
+
+"A vendor handing collected tokens back to the project (POST /v1/vendor/settlements)."
+type Settlement {
+  id: ID!
+  project: Bytes!
+  token: Bytes!
+  vendor: Bytes!
+  amount: BigInt!
+  state: RequestState!
+  "Why it failed; empty otherwise."
+  error: String!
+  createdAt: String!
+  updatedAt: String!
+  "Its transactions (approve, then redeemTokens)."
+  transactions: [Transaction!]!
+}
+
+input Distribution_filter {
+  project: Bytes
+  state: RequestState
+  state_in: [RequestState!]
+}
+
+input ClaimRequest_filter {
+  project: Bytes
+  vendor: Bytes
+  beneficiary: Bytes
+  state: ClaimRequestState
+  state_in: [ClaimRequestState!]
+}
+
+input Settlement_filter {
+  project: Bytes
+  vendor: Bytes
+  state: RequestState
+  state_in: [RequestState!]
+}
+
+input Transaction_filter {
+  state: TransactionState
+  state_in: [TransactionState!]
+  signer: Bytes
+  kind: String
+  "Exact, e.g. distribution:12."
+  ref: String
+}
+
+extend type Query {
+  "A distribution by id (admin, operator)."
+  distribution(id: ID!): Distribution
+  "Distributions by id, newest first unless orderDirection: asc (admin, operator)."
+  distributions(first: Int = 100, skip: Int = 0, orderDirection: OrderDirection = desc, where: Distribution_filter): [Distribution!]
+  "A claim request by id (admin, operator; a vendor: its own only, else null)."
+  claimRequest(id: ID!): ClaimRequest
+  "Claim requests by id, newest first unless orderDirection: asc (admin, operator; a vendor: its own)."
+  claimRequests(first: Int = 100, skip: Int = 0, orderDirection: OrderDirection = desc, where: ClaimRequest_filter): [ClaimRequest!]
+  "A settlement by id (admin, operator; a vendor: its own only, else null)."
+  settlement(id: ID!): Settlement
+  "Settlements by id, newest first unless orderDirection: asc (admin, operator; a vendor: its own)."
+  settlements(first: Int = 100, skip: Int = 0, orderDirection: OrderDirection = desc, where: Settlement_filter): [Settlement!]
+  "A transaction of the outbox by id (admin, operator)."
+  transaction(id: ID!): Transaction
+  "The outbox's transactions by id, newest first unless orderDirection: asc (admin, operator)."
+  transactions(first: Int = 100, skip: Int = 0, orderDirection: OrderDirection = desc, where: Transaction_filter): [Transaction!]
 }
 `, BuiltIn: false},
 }
@@ -13337,6 +15286,42 @@ func (ec *executionContext) childFields_ClaimProcessed_numbers(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type ClaimProcessed_numbers", field.Name)
 }
 
+func (ec *executionContext) childFields_ClaimRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ClaimRequest_id(ctx, field)
+	case "project":
+		return ec.fieldContext_ClaimRequest_project(ctx, field)
+	case "token":
+		return ec.fieldContext_ClaimRequest_token(ctx, field)
+	case "vendor":
+		return ec.fieldContext_ClaimRequest_vendor(ctx, field)
+	case "beneficiary":
+		return ec.fieldContext_ClaimRequest_beneficiary(ctx, field)
+	case "amount":
+		return ec.fieldContext_ClaimRequest_amount(ctx, field)
+	case "state":
+		return ec.fieldContext_ClaimRequest_state(ctx, field)
+	case "error":
+		return ec.fieldContext_ClaimRequest_error(ctx, field)
+	case "claimId":
+		return ec.fieldContext_ClaimRequest_claimId(ctx, field)
+	case "codeExpiresAt":
+		return ec.fieldContext_ClaimRequest_codeExpiresAt(ctx, field)
+	case "attempts":
+		return ec.fieldContext_ClaimRequest_attempts(ctx, field)
+	case "codesSent":
+		return ec.fieldContext_ClaimRequest_codesSent(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ClaimRequest_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ClaimRequest_updatedAt(ctx, field)
+	case "transactions":
+		return ec.fieldContext_ClaimRequest_transactions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClaimRequest", field.Name)
+}
+
 func (ec *executionContext) childFields_Claim_aggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "project":
@@ -13431,6 +15416,100 @@ func (ec *executionContext) childFields_ClaimerUpdated_aggregate(ctx context.Con
 		return ec.fieldContext_ClaimerUpdated_aggregate_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClaimerUpdated_aggregate", field.Name)
+}
+
+func (ec *executionContext) childFields_Distribution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Distribution_id(ctx, field)
+	case "project":
+		return ec.fieldContext_Distribution_project(ctx, field)
+	case "token":
+		return ec.fieldContext_Distribution_token(ctx, field)
+	case "signer":
+		return ec.fieldContext_Distribution_signer(ctx, field)
+	case "state":
+		return ec.fieldContext_Distribution_state(ctx, field)
+	case "error":
+		return ec.fieldContext_Distribution_error(ctx, field)
+	case "beneficiaries":
+		return ec.fieldContext_Distribution_beneficiaries(ctx, field)
+	case "total":
+		return ec.fieldContext_Distribution_total(ctx, field)
+	case "addedOnChain":
+		return ec.fieldContext_Distribution_addedOnChain(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_Distribution_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Distribution_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Distribution_updatedAt(ctx, field)
+	case "items":
+		return ec.fieldContext_Distribution_items(ctx, field)
+	case "allocations":
+		return ec.fieldContext_Distribution_allocations(ctx, field)
+	case "transactions":
+		return ec.fieldContext_Distribution_transactions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Distribution", field.Name)
+}
+
+func (ec *executionContext) childFields_DistributionAllocation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_DistributionAllocation_index(ctx, field)
+	case "beneficiary":
+		return ec.fieldContext_DistributionAllocation_beneficiary(ctx, field)
+	case "amount":
+		return ec.fieldContext_DistributionAllocation_amount(ctx, field)
+	case "transactionId":
+		return ec.fieldContext_DistributionAllocation_transactionId(ctx, field)
+	case "state":
+		return ec.fieldContext_DistributionAllocation_state(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DistributionAllocation", field.Name)
+}
+
+func (ec *executionContext) childFields_DistributionItems(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "total":
+		return ec.fieldContext_DistributionItems_total(ctx, field)
+	case "queued":
+		return ec.fieldContext_DistributionItems_queued(ctx, field)
+	case "sent":
+		return ec.fieldContext_DistributionItems_sent(ctx, field)
+	case "mined":
+		return ec.fieldContext_DistributionItems_mined(ctx, field)
+	case "final":
+		return ec.fieldContext_DistributionItems_final(ctx, field)
+	case "failed":
+		return ec.fieldContext_DistributionItems_failed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DistributionItems", field.Name)
+}
+
+func (ec *executionContext) childFields_IndexedBlock(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "chainId":
+		return ec.fieldContext_IndexedBlock_chainId(ctx, field)
+	case "number":
+		return ec.fieldContext_IndexedBlock_number(ctx, field)
+	case "hash":
+		return ec.fieldContext_IndexedBlock_hash(ctx, field)
+	case "parentHash":
+		return ec.fieldContext_IndexedBlock_parentHash(ctx, field)
+	case "timestamp":
+		return ec.fieldContext_IndexedBlock_timestamp(ctx, field)
+	case "fromBlock":
+		return ec.fieldContext_IndexedBlock_fromBlock(ctx, field)
+	case "tables":
+		return ec.fieldContext_IndexedBlock_tables(ctx, field)
+	case "catchUp":
+		return ec.fieldContext_IndexedBlock_catchUp(ctx, field)
+	case "reorg":
+		return ec.fieldContext_IndexedBlock_reorg(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndexedBlock", field.Name)
 }
 
 func (ec *executionContext) childFields_OfflineClaim(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14137,6 +16216,58 @@ func (ec *executionContext) childFields_Redemption_numbers(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type Redemption_numbers", field.Name)
 }
 
+func (ec *executionContext) childFields_Reorg(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Reorg_id(ctx, field)
+	case "chainId":
+		return ec.fieldContext_Reorg_chainId(ctx, field)
+	case "ancestor":
+		return ec.fieldContext_Reorg_ancestor(ctx, field)
+	case "depth":
+		return ec.fieldContext_Reorg_depth(ctx, field)
+	case "removedBlocks":
+		return ec.fieldContext_Reorg_removedBlocks(ctx, field)
+	case "oldHead":
+		return ec.fieldContext_Reorg_oldHead(ctx, field)
+	case "oldHash":
+		return ec.fieldContext_Reorg_oldHash(ctx, field)
+	case "newHead":
+		return ec.fieldContext_Reorg_newHead(ctx, field)
+	case "newHash":
+		return ec.fieldContext_Reorg_newHash(ctx, field)
+	case "deep":
+		return ec.fieldContext_Reorg_deep(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Reorg", field.Name)
+}
+
+func (ec *executionContext) childFields_Settlement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Settlement_id(ctx, field)
+	case "project":
+		return ec.fieldContext_Settlement_project(ctx, field)
+	case "token":
+		return ec.fieldContext_Settlement_token(ctx, field)
+	case "vendor":
+		return ec.fieldContext_Settlement_vendor(ctx, field)
+	case "amount":
+		return ec.fieldContext_Settlement_amount(ctx, field)
+	case "state":
+		return ec.fieldContext_Settlement_state(ctx, field)
+	case "error":
+		return ec.fieldContext_Settlement_error(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Settlement_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Settlement_updatedAt(ctx, field)
+	case "transactions":
+		return ec.fieldContext_Settlement_transactions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Settlement", field.Name)
+}
+
 func (ec *executionContext) childFields_Token(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -14739,6 +16870,54 @@ func (ec *executionContext) childFields_TokensDisbursed_numbers(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type TokensDisbursed_numbers", field.Name)
 }
 
+func (ec *executionContext) childFields_Transaction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Transaction_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Transaction_kind(ctx, field)
+	case "ref":
+		return ec.fieldContext_Transaction_ref(ctx, field)
+	case "signer":
+		return ec.fieldContext_Transaction_signer(ctx, field)
+	case "to":
+		return ec.fieldContext_Transaction_to(ctx, field)
+	case "state":
+		return ec.fieldContext_Transaction_state(ctx, field)
+	case "nonce":
+		return ec.fieldContext_Transaction_nonce(ctx, field)
+	case "hash":
+		return ec.fieldContext_Transaction_hash(ctx, field)
+	case "attempts":
+		return ec.fieldContext_Transaction_attempts(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_Transaction_submittedAt(ctx, field)
+	case "lastSentAt":
+		return ec.fieldContext_Transaction_lastSentAt(ctx, field)
+	case "minedBlock":
+		return ec.fieldContext_Transaction_minedBlock(ctx, field)
+	case "minedBlockHash":
+		return ec.fieldContext_Transaction_minedBlockHash(ctx, field)
+	case "minedAt":
+		return ec.fieldContext_Transaction_minedAt(ctx, field)
+	case "gasUsed":
+		return ec.fieldContext_Transaction_gasUsed(ctx, field)
+	case "reverted":
+		return ec.fieldContext_Transaction_reverted(ctx, field)
+	case "finalizedAt":
+		return ec.fieldContext_Transaction_finalizedAt(ctx, field)
+	case "error":
+		return ec.fieldContext_Transaction_error(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Transaction_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Transaction_updatedAt(ctx, field)
+	case "items":
+		return ec.fieldContext_Transaction_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Transaction", field.Name)
+}
+
 func (ec *executionContext) childFields_Transfer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -15330,6 +17509,36 @@ func (ec *executionContext) field_Beneficiary_offlineClaims_args(ctx context.Con
 		return nil, err
 	}
 	args["where"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Distribution_allocations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "state",
+		func(ctx context.Context, v any) (*model.TransactionState, error) {
+			return ec.unmarshalOTransactionState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionState(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["state"] = arg2
 	return args, nil
 }
 
@@ -17229,6 +19438,58 @@ func (ec *executionContext) field_Query_claimProcesseds_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_claimRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_claimRequests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.ClaimRequestFilter, error) {
+			return ec.unmarshalOClaimRequest_filter2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_claim_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -17690,6 +19951,58 @@ func (ec *executionContext) field_Query_claims_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["subgraphError"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_distribution_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_distributions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.DistributionFilter, error) {
+			return ec.unmarshalODistribution_filter2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistributionFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg3
 	return args, nil
 }
 
@@ -19773,6 +22086,58 @@ func (ec *executionContext) field_Query_redemptions_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_settlement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_settlements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.SettlementFilter, error) {
+			return ec.unmarshalOSettlement_filter2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐSettlementFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_tokenBudgetIncrease_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -21621,6 +23986,58 @@ func (ec *executionContext) field_Query_tokens_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_transaction_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_transactions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.TransactionFilter, error) {
+			return ec.unmarshalOTransaction_filter2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_transfer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -22336,6 +24753,3126 @@ func (ec *executionContext) field_Query_walkInBeneficiaryAddeds_args(ctx context
 		return nil, err
 	}
 	args["subgraphError"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_approvalsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOApproval_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOApproval_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_approvals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOApproval_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOApproval_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_balancesAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOBalance_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOBalance_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_balances_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOBalance_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOBalance_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_beneficiariesAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOBeneficiary_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOBeneficiary_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_beneficiaries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOBeneficiary_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOBeneficiary_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_beneficiaryAddedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOBeneficiaryAdded_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOBeneficiaryAdded_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_beneficiaryAddeds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOBeneficiaryAdded_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOBeneficiaryAdded_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_beneficiaryRemovedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOBeneficiaryRemoved_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOBeneficiaryRemoved_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_beneficiaryRemoveds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOBeneficiaryRemoved_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOBeneficiaryRemoved_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_claimCreatedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOClaimCreated_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOClaimCreated_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_claimCreateds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOClaimCreated_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOClaimCreated_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_claimProcessedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOClaimProcessed_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOClaimProcessed_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_claimProcesseds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOClaimProcessed_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOClaimProcessed_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_claimerUpdatedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOClaimerUpdated_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOClaimerUpdated_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_claimerUpdateds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOClaimerUpdated_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOClaimerUpdated_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_claimsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOClaim_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOClaim_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_claims_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOClaim_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOClaim_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_newBlocks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chainId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chainId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_offlineClaimProcessedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOfflineClaimProcessed_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOOfflineClaimProcessed_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_offlineClaimProcesseds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOfflineClaimProcessed_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOfflineClaimProcessed_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_offlineClaimsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOfflineClaim_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOOfflineClaim_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_offlineClaims_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOfflineClaim_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOfflineClaim_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_otpAddedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOtpAdded_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOOtpAdded_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_otpAddeds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOtpAdded_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOtpAdded_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_otpVerifiedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOtpVerified_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOOtpVerified_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_otpVerifieds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOtpVerified_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOtpVerified_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_ownerAddedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOwnerAdded_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOOwnerAdded_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_ownerAddeds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOwnerAdded_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOwnerAdded_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_ownerRemovedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOwnerRemoved_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOOwnerRemoved_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_ownerRemoveds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOwnerRemoved_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOOwnerRemoved_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_projectCreatedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOProjectCreated_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOProjectCreated_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_projectCreateds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOProjectCreated_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOProjectCreated_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_projectsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOProject_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOProject_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_projects_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOProject_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOProject_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_redemptionsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalORedemption_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalORedemption_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_redemptions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORedemption_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalORedemption_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_reorgs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "chainId",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["chainId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokenBudgetIncreasesAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokenBudgetIncrease_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOTokenBudgetIncrease_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokenBudgetIncreases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOTokenBudgetIncrease_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokenBudgetIncrease_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokenCreatedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokenCreated_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOTokenCreated_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokenCreateds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOTokenCreated_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokenCreated_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokenMintedAndApprovedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokenMintedAndApproved_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOTokenMintedAndApproved_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokenMintedAndApproveds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOTokenMintedAndApproved_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokenMintedAndApproved_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokenMintedAndSentsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokenMintedAndSent_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOTokenMintedAndSent_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokenMintedAndSents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOTokenMintedAndSent_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokenMintedAndSent_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokenRedeemsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokenRedeem_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOTokenRedeem_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokenRedeems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOTokenRedeem_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokenRedeem_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokensAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOToken_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOToken_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokensAllocatedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokensAllocated_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOTokensAllocated_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokensAllocateds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOTokensAllocated_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokensAllocated_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokensDisbursedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokensDisbursed_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOTokensDisbursed_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokensDisburseds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOTokensDisbursed_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTokensDisbursed_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_tokens_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOToken_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOToken_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_transfersAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTransfer_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOTransfer_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_transfers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOTransfer_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOTransfer_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_vendorsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOVendor_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOVendor_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_vendors_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOVendor_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOVendor_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_walkInBeneficiaryAddedsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOWalkInBeneficiaryAdded_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "groupBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOWalkInBeneficiaryAdded_groupBy2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groupBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "interval",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOAggregation_interval2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["interval"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_walkInBeneficiaryAddeds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "skip",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skip"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOWalkInBeneficiaryAdded_orderBy2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderDirection",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOOrderDirection2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderDirection"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (map[string]any, error) {
+			return ec.unmarshalOWalkInBeneficiaryAdded_filter2map(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSubscriptionMode2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg5
 	return args, nil
 }
 
@@ -27953,6 +33490,360 @@ func (ec *executionContext) fieldContext_ClaimProcessed_numbers_amount(_ context
 	return graphql.NewScalarFieldContext("ClaimProcessed_numbers", field, false, false, "BigInt")
 }
 
+func (ec *executionContext) _ClaimRequest_id(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ClaimRequest_project(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _ClaimRequest_token(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _ClaimRequest_vendor(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_vendor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vendor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_vendor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _ClaimRequest_beneficiary(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_beneficiary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Beneficiary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_beneficiary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _ClaimRequest_amount(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.BigInt) graphql.Marshaler {
+			return ec.marshalNBigInt2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBigInt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "BigInt")
+}
+
+func (ec *executionContext) _ClaimRequest_state(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ClaimRequestState) graphql.Marshaler {
+			return ec.marshalNClaimRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "ClaimRequestState")
+}
+
+func (ec *executionContext) _ClaimRequest_error(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClaimRequest_claimId(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_claimId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClaimID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.BigInt) graphql.Marshaler {
+			return ec.marshalOBigInt2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBigInt(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_claimId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "BigInt")
+}
+
+func (ec *executionContext) _ClaimRequest_codeExpiresAt(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_codeExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CodeExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_codeExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClaimRequest_attempts(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClaimRequest_codesSent(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_codesSent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CodesSent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_codesSent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClaimRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClaimRequest_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClaimRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClaimRequest_transactions(ctx context.Context, field graphql.CollectedField, obj *model.ClaimRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClaimRequest_transactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClaimRequest().Transactions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Transaction) graphql.Marshaler {
+			return ec.marshalNTransaction2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClaimRequest_transactions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClaimRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Transaction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Claim_aggregate_project(ctx context.Context, field graphql.CollectedField, obj *model.ClaimAggregate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28704,6 +34595,859 @@ func (ec *executionContext) _ClaimerUpdated_aggregate_count(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_ClaimerUpdated_aggregate_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClaimerUpdated_aggregate", field, false, false, "Int8")
+}
+
+func (ec *executionContext) _Distribution_id(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Distribution_project(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Distribution_token(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Distribution_signer(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_signer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_signer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Distribution_state(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RequestState) graphql.Marshaler {
+			return ec.marshalNRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "RequestState")
+}
+
+func (ec *executionContext) _Distribution_error(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Distribution_beneficiaries(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_beneficiaries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Beneficiaries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_beneficiaries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Distribution_total(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.BigInt) graphql.Marshaler {
+			return ec.marshalNBigInt2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBigInt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "BigInt")
+}
+
+func (ec *executionContext) _Distribution_addedOnChain(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_addedOnChain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AddedOnChain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_addedOnChain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Distribution_createdBy(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Distribution_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Distribution_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Distribution", field, false, false, "String")
+}
+
+func (ec *executionContext) _Distribution_items(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Distribution().Items(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DistributionItems) graphql.Marshaler {
+			return ec.marshalNDistributionItems2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistributionItems(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Distribution",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DistributionItems(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Distribution_allocations(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_allocations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Distribution().Allocations(ctx, obj, fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["state"].(*model.TransactionState))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DistributionAllocation) graphql.Marshaler {
+			return ec.marshalNDistributionAllocation2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistributionAllocationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_allocations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Distribution",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DistributionAllocation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Distribution_allocations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Distribution_transactions(ctx context.Context, field graphql.CollectedField, obj *model.Distribution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Distribution_transactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Distribution().Transactions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Transaction) graphql.Marshaler {
+			return ec.marshalNTransaction2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Distribution_transactions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Distribution",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Transaction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DistributionAllocation_index(ctx context.Context, field graphql.CollectedField, obj *model.DistributionAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionAllocation_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionAllocation_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionAllocation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DistributionAllocation_beneficiary(ctx context.Context, field graphql.CollectedField, obj *model.DistributionAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionAllocation_beneficiary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Beneficiary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionAllocation_beneficiary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionAllocation", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _DistributionAllocation_amount(ctx context.Context, field graphql.CollectedField, obj *model.DistributionAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionAllocation_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.BigInt) graphql.Marshaler {
+			return ec.marshalNBigInt2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBigInt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionAllocation_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionAllocation", field, false, false, "BigInt")
+}
+
+func (ec *executionContext) _DistributionAllocation_transactionId(ctx context.Context, field graphql.CollectedField, obj *model.DistributionAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionAllocation_transactionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TransactionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionAllocation_transactionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionAllocation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DistributionAllocation_state(ctx context.Context, field graphql.CollectedField, obj *model.DistributionAllocation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionAllocation_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TransactionState) graphql.Marshaler {
+			return ec.marshalNTransactionState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionAllocation_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionAllocation", field, false, false, "TransactionState")
+}
+
+func (ec *executionContext) _DistributionItems_total(ctx context.Context, field graphql.CollectedField, obj *model.DistributionItems) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionItems_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionItems_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionItems", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DistributionItems_queued(ctx context.Context, field graphql.CollectedField, obj *model.DistributionItems) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionItems_queued(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Queued, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionItems_queued(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionItems", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DistributionItems_sent(ctx context.Context, field graphql.CollectedField, obj *model.DistributionItems) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionItems_sent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionItems_sent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionItems", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DistributionItems_mined(ctx context.Context, field graphql.CollectedField, obj *model.DistributionItems) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionItems_mined(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mined, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionItems_mined(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionItems", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DistributionItems_final(ctx context.Context, field graphql.CollectedField, obj *model.DistributionItems) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionItems_final(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Final, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionItems_final(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionItems", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DistributionItems_failed(ctx context.Context, field graphql.CollectedField, obj *model.DistributionItems) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DistributionItems_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DistributionItems_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DistributionItems", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IndexedBlock_chainId(ctx context.Context, field graphql.CollectedField, obj *model.IndexedBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndexedBlock_chainId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChainID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndexedBlock_chainId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndexedBlock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IndexedBlock_number(ctx context.Context, field graphql.CollectedField, obj *model.IndexedBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndexedBlock_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndexedBlock_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndexedBlock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IndexedBlock_hash(ctx context.Context, field graphql.CollectedField, obj *model.IndexedBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndexedBlock_hash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndexedBlock_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndexedBlock", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _IndexedBlock_parentHash(ctx context.Context, field graphql.CollectedField, obj *model.IndexedBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndexedBlock_parentHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ParentHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalOBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndexedBlock_parentHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndexedBlock", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _IndexedBlock_timestamp(ctx context.Context, field graphql.CollectedField, obj *model.IndexedBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndexedBlock_timestamp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndexedBlock_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndexedBlock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IndexedBlock_fromBlock(ctx context.Context, field graphql.CollectedField, obj *model.IndexedBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndexedBlock_fromBlock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromBlock, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndexedBlock_fromBlock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndexedBlock", field, false, false, "Int")
+}
+
+func (ec *executionContext) _IndexedBlock_tables(ctx context.Context, field graphql.CollectedField, obj *model.IndexedBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndexedBlock_tables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tables, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndexedBlock_tables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndexedBlock", field, false, false, "String")
+}
+
+func (ec *executionContext) _IndexedBlock_catchUp(ctx context.Context, field graphql.CollectedField, obj *model.IndexedBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndexedBlock_catchUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CatchUp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndexedBlock_catchUp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndexedBlock", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _IndexedBlock_reorg(ctx context.Context, field graphql.CollectedField, obj *model.IndexedBlock) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndexedBlock_reorg(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reorg, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Reorg) graphql.Marshaler {
+			return ec.marshalOReorg2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐReorg(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndexedBlock_reorg(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IndexedBlock",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reorg(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _OfflineClaim_id(ctx context.Context, field graphql.CollectedField, obj *model.OfflineClaim) (ret graphql.Marshaler) {
@@ -39115,6 +45859,358 @@ func (ec *executionContext) fieldContext_Query_vendorView(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_distribution(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_distribution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Distribution(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+			return ec.marshalODistribution2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistribution(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_distribution(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Distribution(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_distribution_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_distributions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_distributions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Distributions(ctx, fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string), fc.Args["where"].(*model.DistributionFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Distribution) graphql.Marshaler {
+			return ec.marshalODistribution2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistributionᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_distributions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Distribution(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_distributions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_claimRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_claimRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ClaimRequest(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ClaimRequest) graphql.Marshaler {
+			return ec.marshalOClaimRequest2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_claimRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_claimRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_claimRequests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_claimRequests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ClaimRequests(ctx, fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string), fc.Args["where"].(*model.ClaimRequestFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClaimRequest) graphql.Marshaler {
+			return ec.marshalOClaimRequest2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_claimRequests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_claimRequests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_settlement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_settlement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Settlement(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Settlement) graphql.Marshaler {
+			return ec.marshalOSettlement2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐSettlement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_settlement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Settlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_settlement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_settlements(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_settlements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Settlements(ctx, fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string), fc.Args["where"].(*model.SettlementFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Settlement) graphql.Marshaler {
+			return ec.marshalOSettlement2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐSettlementᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_settlements(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Settlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_settlements_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_transaction(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_transaction(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Transaction(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Transaction) graphql.Marshaler {
+			return ec.marshalOTransaction2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransaction(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_transaction(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Transaction(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_transaction_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_transactions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_transactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Transactions(ctx, fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string), fc.Args["where"].(*model.TransactionFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Transaction) graphql.Marshaler {
+			return ec.marshalOTransaction2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_transactions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Transaction(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_transactions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -39808,6 +46904,3115 @@ func (ec *executionContext) _Redemption_numbers_amount(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_Redemption_numbers_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Redemption_numbers", field, false, false, "BigInt")
+}
+
+func (ec *executionContext) _Reorg_id(ctx context.Context, field graphql.CollectedField, obj *model.Reorg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reorg_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Int8) graphql.Marshaler {
+			return ec.marshalNInt82githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐInt8(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reorg_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reorg", field, false, false, "Int8")
+}
+
+func (ec *executionContext) _Reorg_chainId(ctx context.Context, field graphql.CollectedField, obj *model.Reorg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reorg_chainId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChainID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reorg_chainId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reorg", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Reorg_ancestor(ctx context.Context, field graphql.CollectedField, obj *model.Reorg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reorg_ancestor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ancestor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reorg_ancestor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reorg", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Reorg_depth(ctx context.Context, field graphql.CollectedField, obj *model.Reorg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reorg_depth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Depth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reorg_depth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reorg", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Reorg_removedBlocks(ctx context.Context, field graphql.CollectedField, obj *model.Reorg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reorg_removedBlocks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedBlocks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reorg_removedBlocks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reorg", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Reorg_oldHead(ctx context.Context, field graphql.CollectedField, obj *model.Reorg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reorg_oldHead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldHead, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reorg_oldHead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reorg", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Reorg_oldHash(ctx context.Context, field graphql.CollectedField, obj *model.Reorg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reorg_oldHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reorg_oldHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reorg", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Reorg_newHead(ctx context.Context, field graphql.CollectedField, obj *model.Reorg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reorg_newHead(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewHead, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reorg_newHead(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reorg", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Reorg_newHash(ctx context.Context, field graphql.CollectedField, obj *model.Reorg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reorg_newHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reorg_newHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reorg", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Reorg_deep(ctx context.Context, field graphql.CollectedField, obj *model.Reorg) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Reorg_deep(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deep, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Reorg_deep(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Reorg", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Settlement_id(ctx context.Context, field graphql.CollectedField, obj *model.Settlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settlement_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settlement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settlement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Settlement_project(ctx context.Context, field graphql.CollectedField, obj *model.Settlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settlement_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settlement_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settlement", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Settlement_token(ctx context.Context, field graphql.CollectedField, obj *model.Settlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settlement_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settlement_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settlement", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Settlement_vendor(ctx context.Context, field graphql.CollectedField, obj *model.Settlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settlement_vendor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vendor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settlement_vendor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settlement", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Settlement_amount(ctx context.Context, field graphql.CollectedField, obj *model.Settlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settlement_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.BigInt) graphql.Marshaler {
+			return ec.marshalNBigInt2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBigInt(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settlement_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settlement", field, false, false, "BigInt")
+}
+
+func (ec *executionContext) _Settlement_state(ctx context.Context, field graphql.CollectedField, obj *model.Settlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settlement_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RequestState) graphql.Marshaler {
+			return ec.marshalNRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settlement_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settlement", field, false, false, "RequestState")
+}
+
+func (ec *executionContext) _Settlement_error(ctx context.Context, field graphql.CollectedField, obj *model.Settlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settlement_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settlement_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settlement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Settlement_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Settlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settlement_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settlement_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settlement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Settlement_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Settlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settlement_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settlement_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Settlement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Settlement_transactions(ctx context.Context, field graphql.CollectedField, obj *model.Settlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Settlement_transactions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Settlement().Transactions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Transaction) graphql.Marshaler {
+			return ec.marshalNTransaction2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Settlement_transactions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Settlement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Transaction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_newBlocks(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_newBlocks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().NewBlocks(ctx, fc.Args["chainId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IndexedBlock) graphql.Marshaler {
+			return ec.marshalNIndexedBlock2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐIndexedBlock(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_newBlocks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndexedBlock(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_newBlocks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_reorgs(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_reorgs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Reorgs(ctx, fc.Args["chainId"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Reorg) graphql.Marshaler {
+			return ec.marshalNReorg2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐReorg(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_reorgs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Reorg(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_reorgs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokens(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokens(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Tokens(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Token) graphql.Marshaler {
+			return ec.marshalNToken2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokens(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Token(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokens_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokensAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokensAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokensAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenAggregate) graphql.Marshaler {
+			return ec.marshalNToken_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokensAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Token_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokensAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_projects(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_projects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Projects(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐProjectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_projects(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_projects_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_projectsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_projectsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ProjectsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProjectAggregate) graphql.Marshaler {
+			return ec.marshalNProject_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐProjectAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_projectsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_projectsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_beneficiaries(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_beneficiaries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Beneficiaries(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Beneficiary) graphql.Marshaler {
+			return ec.marshalNBeneficiary2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBeneficiaryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_beneficiaries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Beneficiary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_beneficiaries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_beneficiariesAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_beneficiariesAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().BeneficiariesAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BeneficiaryAggregate) graphql.Marshaler {
+			return ec.marshalNBeneficiary_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBeneficiaryAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_beneficiariesAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Beneficiary_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_beneficiariesAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_vendors(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_vendors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Vendors(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Vendor) graphql.Marshaler {
+			return ec.marshalNVendor2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐVendorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_vendors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_vendors_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_vendorsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_vendorsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().VendorsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.VendorAggregate) graphql.Marshaler {
+			return ec.marshalNVendor_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐVendorAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_vendorsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Vendor_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_vendorsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_claims(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_claims(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Claims(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Claim) graphql.Marshaler {
+			return ec.marshalNClaim2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_claims(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Claim(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_claims_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_claimsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_claimsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ClaimsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClaimAggregate) graphql.Marshaler {
+			return ec.marshalNClaim_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_claimsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Claim_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_claimsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_balances(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_balances(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Balances(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Balance) graphql.Marshaler {
+			return ec.marshalNBalance2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBalanceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_balances(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Balance(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_balances_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_balancesAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_balancesAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().BalancesAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BalanceAggregate) graphql.Marshaler {
+			return ec.marshalNBalance_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBalanceAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_balancesAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Balance_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_balancesAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_offlineClaims(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_offlineClaims(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OfflineClaims(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OfflineClaim) graphql.Marshaler {
+			return ec.marshalNOfflineClaim2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOfflineClaimᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_offlineClaims(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfflineClaim(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_offlineClaims_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_offlineClaimsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_offlineClaimsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OfflineClaimsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OfflineClaimAggregate) graphql.Marshaler {
+			return ec.marshalNOfflineClaim_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOfflineClaimAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_offlineClaimsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfflineClaim_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_offlineClaimsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_redemptions(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_redemptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Redemptions(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Redemption) graphql.Marshaler {
+			return ec.marshalNRedemption2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRedemptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_redemptions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Redemption(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_redemptions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_redemptionsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_redemptionsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RedemptionsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RedemptionAggregate) graphql.Marshaler {
+			return ec.marshalNRedemption_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRedemptionAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_redemptionsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Redemption_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_redemptionsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_beneficiaryAddeds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_beneficiaryAddeds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().BeneficiaryAddeds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BeneficiaryAdded) graphql.Marshaler {
+			return ec.marshalNBeneficiaryAdded2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBeneficiaryAddedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_beneficiaryAddeds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BeneficiaryAdded(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_beneficiaryAddeds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_beneficiaryAddedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_beneficiaryAddedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().BeneficiaryAddedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BeneficiaryAddedAggregate) graphql.Marshaler {
+			return ec.marshalNBeneficiaryAdded_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBeneficiaryAddedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_beneficiaryAddedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BeneficiaryAdded_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_beneficiaryAddedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_beneficiaryRemoveds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_beneficiaryRemoveds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().BeneficiaryRemoveds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BeneficiaryRemoved) graphql.Marshaler {
+			return ec.marshalNBeneficiaryRemoved2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBeneficiaryRemovedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_beneficiaryRemoveds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BeneficiaryRemoved(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_beneficiaryRemoveds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_beneficiaryRemovedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_beneficiaryRemovedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().BeneficiaryRemovedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.BeneficiaryRemovedAggregate) graphql.Marshaler {
+			return ec.marshalNBeneficiaryRemoved_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBeneficiaryRemovedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_beneficiaryRemovedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BeneficiaryRemoved_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_beneficiaryRemovedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_claimCreateds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_claimCreateds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ClaimCreateds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClaimCreated) graphql.Marshaler {
+			return ec.marshalNClaimCreated2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimCreatedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_claimCreateds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimCreated(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_claimCreateds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_claimCreatedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_claimCreatedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ClaimCreatedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClaimCreatedAggregate) graphql.Marshaler {
+			return ec.marshalNClaimCreated_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimCreatedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_claimCreatedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimCreated_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_claimCreatedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_claimProcesseds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_claimProcesseds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ClaimProcesseds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClaimProcessed) graphql.Marshaler {
+			return ec.marshalNClaimProcessed2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimProcessedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_claimProcesseds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimProcessed(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_claimProcesseds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_claimProcessedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_claimProcessedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ClaimProcessedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClaimProcessedAggregate) graphql.Marshaler {
+			return ec.marshalNClaimProcessed_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimProcessedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_claimProcessedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimProcessed_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_claimProcessedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_claimerUpdateds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_claimerUpdateds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ClaimerUpdateds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClaimerUpdated) graphql.Marshaler {
+			return ec.marshalNClaimerUpdated2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimerUpdatedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_claimerUpdateds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimerUpdated(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_claimerUpdateds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_claimerUpdatedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_claimerUpdatedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ClaimerUpdatedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ClaimerUpdatedAggregate) graphql.Marshaler {
+			return ec.marshalNClaimerUpdated_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimerUpdatedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_claimerUpdatedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClaimerUpdated_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_claimerUpdatedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_offlineClaimProcesseds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_offlineClaimProcesseds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OfflineClaimProcesseds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OfflineClaimProcessed) graphql.Marshaler {
+			return ec.marshalNOfflineClaimProcessed2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOfflineClaimProcessedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_offlineClaimProcesseds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfflineClaimProcessed(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_offlineClaimProcesseds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_offlineClaimProcessedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_offlineClaimProcessedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OfflineClaimProcessedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OfflineClaimProcessedAggregate) graphql.Marshaler {
+			return ec.marshalNOfflineClaimProcessed_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOfflineClaimProcessedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_offlineClaimProcessedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OfflineClaimProcessed_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_offlineClaimProcessedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_otpAddeds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_otpAddeds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OtpAddeds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OtpAdded) graphql.Marshaler {
+			return ec.marshalNOtpAdded2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOtpAddedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_otpAddeds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OtpAdded(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_otpAddeds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_otpAddedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_otpAddedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OtpAddedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OtpAddedAggregate) graphql.Marshaler {
+			return ec.marshalNOtpAdded_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOtpAddedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_otpAddedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OtpAdded_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_otpAddedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_otpVerifieds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_otpVerifieds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OtpVerifieds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OtpVerified) graphql.Marshaler {
+			return ec.marshalNOtpVerified2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOtpVerifiedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_otpVerifieds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OtpVerified(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_otpVerifieds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_otpVerifiedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_otpVerifiedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OtpVerifiedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OtpVerifiedAggregate) graphql.Marshaler {
+			return ec.marshalNOtpVerified_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOtpVerifiedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_otpVerifiedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OtpVerified_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_otpVerifiedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokenBudgetIncreases(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokenBudgetIncreases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokenBudgetIncreases(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenBudgetIncrease) graphql.Marshaler {
+			return ec.marshalNTokenBudgetIncrease2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenBudgetIncreaseᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokenBudgetIncreases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenBudgetIncrease(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokenBudgetIncreases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokenBudgetIncreasesAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokenBudgetIncreasesAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokenBudgetIncreasesAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenBudgetIncreaseAggregate) graphql.Marshaler {
+			return ec.marshalNTokenBudgetIncrease_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenBudgetIncreaseAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokenBudgetIncreasesAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenBudgetIncrease_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokenBudgetIncreasesAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokenRedeems(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokenRedeems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokenRedeems(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenRedeem) graphql.Marshaler {
+			return ec.marshalNTokenRedeem2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenRedeemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokenRedeems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenRedeem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokenRedeems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokenRedeemsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokenRedeemsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokenRedeemsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenRedeemAggregate) graphql.Marshaler {
+			return ec.marshalNTokenRedeem_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenRedeemAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokenRedeemsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenRedeem_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokenRedeemsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokensAllocateds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokensAllocateds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokensAllocateds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokensAllocated) graphql.Marshaler {
+			return ec.marshalNTokensAllocated2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokensAllocatedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokensAllocateds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokensAllocated(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokensAllocateds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokensAllocatedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokensAllocatedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokensAllocatedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokensAllocatedAggregate) graphql.Marshaler {
+			return ec.marshalNTokensAllocated_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokensAllocatedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokensAllocatedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokensAllocated_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokensAllocatedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokensDisburseds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokensDisburseds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokensDisburseds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokensDisbursed) graphql.Marshaler {
+			return ec.marshalNTokensDisbursed2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokensDisbursedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokensDisburseds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokensDisbursed(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokensDisburseds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokensDisbursedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokensDisbursedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokensDisbursedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokensDisbursedAggregate) graphql.Marshaler {
+			return ec.marshalNTokensDisbursed_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokensDisbursedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokensDisbursedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokensDisbursed_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokensDisbursedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_walkInBeneficiaryAddeds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_walkInBeneficiaryAddeds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().WalkInBeneficiaryAddeds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WalkInBeneficiaryAdded) graphql.Marshaler {
+			return ec.marshalNWalkInBeneficiaryAdded2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐWalkInBeneficiaryAddedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_walkInBeneficiaryAddeds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WalkInBeneficiaryAdded(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_walkInBeneficiaryAddeds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_walkInBeneficiaryAddedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_walkInBeneficiaryAddedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().WalkInBeneficiaryAddedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WalkInBeneficiaryAddedAggregate) graphql.Marshaler {
+			return ec.marshalNWalkInBeneficiaryAdded_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐWalkInBeneficiaryAddedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_walkInBeneficiaryAddedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WalkInBeneficiaryAdded_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_walkInBeneficiaryAddedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_projectCreateds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_projectCreateds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ProjectCreateds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProjectCreated) graphql.Marshaler {
+			return ec.marshalNProjectCreated2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐProjectCreatedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_projectCreateds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectCreated(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_projectCreateds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_projectCreatedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_projectCreatedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ProjectCreatedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProjectCreatedAggregate) graphql.Marshaler {
+			return ec.marshalNProjectCreated_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐProjectCreatedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_projectCreatedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectCreated_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_projectCreatedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_approvals(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_approvals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Approvals(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Approval) graphql.Marshaler {
+			return ec.marshalNApproval2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐApprovalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_approvals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_approvals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_approvalsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_approvalsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ApprovalsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ApprovalAggregate) graphql.Marshaler {
+			return ec.marshalNApproval_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐApprovalAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_approvalsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_approvalsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_ownerAddeds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ownerAddeds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OwnerAddeds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OwnerAdded) graphql.Marshaler {
+			return ec.marshalNOwnerAdded2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOwnerAddedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ownerAddeds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OwnerAdded(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ownerAddeds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_ownerAddedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ownerAddedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OwnerAddedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OwnerAddedAggregate) graphql.Marshaler {
+			return ec.marshalNOwnerAdded_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOwnerAddedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ownerAddedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OwnerAdded_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ownerAddedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_ownerRemoveds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ownerRemoveds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OwnerRemoveds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OwnerRemoved) graphql.Marshaler {
+			return ec.marshalNOwnerRemoved2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOwnerRemovedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ownerRemoveds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OwnerRemoved(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ownerRemoveds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_ownerRemovedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_ownerRemovedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().OwnerRemovedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OwnerRemovedAggregate) graphql.Marshaler {
+			return ec.marshalNOwnerRemoved_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOwnerRemovedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_ownerRemovedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OwnerRemoved_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_ownerRemovedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_transfers(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_transfers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().Transfers(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Transfer) graphql.Marshaler {
+			return ec.marshalNTransfer2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_transfers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Transfer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_transfers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_transfersAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_transfersAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TransfersAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TransferAggregate) graphql.Marshaler {
+			return ec.marshalNTransfer_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransferAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_transfersAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Transfer_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_transfersAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokenCreateds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokenCreateds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokenCreateds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenCreated) graphql.Marshaler {
+			return ec.marshalNTokenCreated2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenCreatedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokenCreateds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenCreated(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokenCreateds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokenCreatedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokenCreatedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokenCreatedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenCreatedAggregate) graphql.Marshaler {
+			return ec.marshalNTokenCreated_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenCreatedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokenCreatedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenCreated_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokenCreatedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokenMintedAndApproveds(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokenMintedAndApproveds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokenMintedAndApproveds(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenMintedAndApproved) graphql.Marshaler {
+			return ec.marshalNTokenMintedAndApproved2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenMintedAndApprovedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokenMintedAndApproveds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenMintedAndApproved(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokenMintedAndApproveds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokenMintedAndApprovedsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokenMintedAndApprovedsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokenMintedAndApprovedsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenMintedAndApprovedAggregate) graphql.Marshaler {
+			return ec.marshalNTokenMintedAndApproved_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenMintedAndApprovedAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokenMintedAndApprovedsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenMintedAndApproved_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokenMintedAndApprovedsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokenMintedAndSents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokenMintedAndSents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokenMintedAndSents(ctx, fc.Args["skip"].(*int), fc.Args["first"].(*int), fc.Args["orderBy"].(*string), fc.Args["orderDirection"].(*string), fc.Args["where"].(map[string]any), fc.Args["mode"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenMintedAndSent) graphql.Marshaler {
+			return ec.marshalNTokenMintedAndSent2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenMintedAndSentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokenMintedAndSents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenMintedAndSent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokenMintedAndSents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_tokenMintedAndSentsAggregate(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_tokenMintedAndSentsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().TokenMintedAndSentsAggregate(ctx, fc.Args["where"].(map[string]any), fc.Args["groupBy"].([]string), fc.Args["interval"].(*string), fc.Args["first"].(*int), fc.Args["skip"].(*int), fc.Args["orderDirection"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TokenMintedAndSentAggregate) graphql.Marshaler {
+			return ec.marshalNTokenMintedAndSent_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTokenMintedAndSentAggregateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_tokenMintedAndSentsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TokenMintedAndSent_aggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_tokenMintedAndSentsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Token_id(ctx context.Context, field graphql.CollectedField, obj *model.Token) (ret graphql.Marshaler) {
@@ -44559,6 +54764,489 @@ func (ec *executionContext) _TokensDisbursed_numbers_amount(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_TokensDisbursed_numbers_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TokensDisbursed_numbers", field, false, false, "BigInt")
+}
+
+func (ec *executionContext) _Transaction_id(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Transaction_kind(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Transaction_ref(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_ref(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ref, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_ref(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Transaction_signer(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_signer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_signer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Transaction_to(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalNBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Transaction_state(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TransactionState) graphql.Marshaler {
+			return ec.marshalNTransactionState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "TransactionState")
+}
+
+func (ec *executionContext) _Transaction_nonce(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_nonce(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nonce, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Int8) graphql.Marshaler {
+			return ec.marshalOInt82ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐInt8(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_nonce(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "Int8")
+}
+
+func (ec *executionContext) _Transaction_hash(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_hash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalOBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Transaction_attempts(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_attempts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_attempts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Transaction_submittedAt(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Transaction_lastSentAt(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_lastSentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_lastSentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Transaction_minedBlock(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_minedBlock(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinedBlock, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Int8) graphql.Marshaler {
+			return ec.marshalOInt82ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐInt8(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_minedBlock(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "Int8")
+}
+
+func (ec *executionContext) _Transaction_minedBlockHash(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_minedBlockHash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinedBlockHash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Bytes) graphql.Marshaler {
+			return ec.marshalOBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_minedBlockHash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "Bytes")
+}
+
+func (ec *executionContext) _Transaction_minedAt(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_minedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_minedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Transaction_gasUsed(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_gasUsed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GasUsed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Int8) graphql.Marshaler {
+			return ec.marshalOInt82ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐInt8(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_gasUsed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "Int8")
+}
+
+func (ec *executionContext) _Transaction_reverted(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_reverted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reverted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_reverted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Transaction_finalizedAt(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_finalizedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinalizedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_finalizedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Transaction_error(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Transaction_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Transaction_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "String")
+}
+
+func (ec *executionContext) _Transaction_items(ctx context.Context, field graphql.CollectedField, obj *model.Transaction) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Transaction_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Transaction_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Transaction", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Transfer_id(ctx context.Context, field graphql.CollectedField, obj *model.Transfer) (ret graphql.Marshaler) {
@@ -52914,6 +63602,76 @@ func UnmarshalClaimProcessed_filter(ctx context.Context, raw any) (map[string]an
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputClaimRequest_filter(ctx context.Context, obj any) (model.ClaimRequestFilter, error) {
+	var it model.ClaimRequestFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"project", "vendor", "beneficiary", "state", "state_in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalOBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = data
+		case "vendor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendor"))
+			data, err := ec.unmarshalOBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Vendor = data
+		case "beneficiary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("beneficiary"))
+			data, err := ec.unmarshalOBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Beneficiary = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOClaimRequestState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "state_in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state_in"))
+			data, err := ec.unmarshalOClaimRequestState2ᚕgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateIn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalClaimRequest_filter unmarshals raw into the ClaimRequest_filter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalClaimRequest_filter(ctx context.Context, raw any) (model.ClaimRequestFilter, error) {
+	var out model.ClaimRequestFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClaimRequest_filter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputClaim_filter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -54775,6 +65533,62 @@ func (ec *executionContext) unmarshalInputClaimerUpdated_filter(ctx context.Cont
 func UnmarshalClaimerUpdated_filter(ctx context.Context, raw any) (map[string]any, error) {
 	var out map[string]any
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClaimerUpdated_filter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDistribution_filter(ctx context.Context, obj any) (model.DistributionFilter, error) {
+	var it model.DistributionFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"project", "state", "state_in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalOBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalORequestState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "state_in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state_in"))
+			data, err := ec.unmarshalORequestState2ᚕgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateIn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDistribution_filter unmarshals raw into the Distribution_filter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDistribution_filter(ctx context.Context, raw any) (model.DistributionFilter, error) {
+	var out model.DistributionFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "Distribution_filter", raw, &out)
 	return out, err
 }
 
@@ -60828,6 +71642,69 @@ func UnmarshalRedemption_filter(ctx context.Context, raw any) (map[string]any, e
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSettlement_filter(ctx context.Context, obj any) (model.SettlementFilter, error) {
+	var it model.SettlementFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"project", "vendor", "state", "state_in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "project":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("project"))
+			data, err := ec.unmarshalOBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Project = data
+		case "vendor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vendor"))
+			data, err := ec.unmarshalOBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Vendor = data
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalORequestState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "state_in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state_in"))
+			data, err := ec.unmarshalORequestState2ᚕgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateIn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSettlement_filter unmarshals raw into the Settlement_filter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSettlement_filter(ctx context.Context, raw any) (model.SettlementFilter, error) {
+	var out model.SettlementFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "Settlement_filter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTokenBudgetIncrease_filter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -65792,6 +76669,76 @@ func UnmarshalTokensDisbursed_filter(ctx context.Context, raw any) (map[string]a
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTransaction_filter(ctx context.Context, obj any) (model.TransactionFilter, error) {
+	var it model.TransactionFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"state", "state_in", "signer", "kind", "ref"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "state":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state"))
+			data, err := ec.unmarshalOTransactionState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionState(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.State = data
+		case "state_in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("state_in"))
+			data, err := ec.unmarshalOTransactionState2ᚕgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionStateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StateIn = data
+		case "signer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("signer"))
+			data, err := ec.unmarshalOBytes2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐBytes(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Signer = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "ref":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ref"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ref = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTransaction_filter unmarshals raw into the Transaction_filter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTransaction_filter(ctx context.Context, raw any) (model.TransactionFilter, error) {
+	var out model.TransactionFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "Transaction_filter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTransfer_filter(ctx context.Context, obj any) (map[string]any, error) {
 	var it map[string]any
 	if obj == nil {
@@ -70075,6 +81022,110 @@ func (ec *executionContext) _ClaimProcessed_numbers(ctx context.Context, sel ast
 	return out
 }
 
+var claimRequestImplementors = []string{"ClaimRequest"}
+
+func (ec *executionContext) _ClaimRequest(ctx context.Context, sel ast.SelectionSet, obj *model.ClaimRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, claimRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClaimRequest")
+		case "id":
+			out.Values[i] = ec._ClaimRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "project":
+			out.Values[i] = ec._ClaimRequest_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "token":
+			out.Values[i] = ec._ClaimRequest_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vendor":
+			out.Values[i] = ec._ClaimRequest_vendor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "beneficiary":
+			out.Values[i] = ec._ClaimRequest_beneficiary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._ClaimRequest_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._ClaimRequest_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "error":
+			out.Values[i] = ec._ClaimRequest_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "claimId":
+			out.Values[i] = ec._ClaimRequest_claimId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "codeExpiresAt":
+			out.Values[i] = ec._ClaimRequest_codeExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attempts":
+			out.Values[i] = ec._ClaimRequest_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "codesSent":
+			out.Values[i] = ec._ClaimRequest_codesSent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ClaimRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ClaimRequest_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transactions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClaimRequest_transactions(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var claim_aggregateImplementors = []string{"Claim_aggregate"}
 
 func (ec *executionContext) _Claim_aggregate(ctx context.Context, sel ast.SelectionSet, obj *model.ClaimAggregate) graphql.Marshaler {
@@ -70374,6 +81425,296 @@ func (ec *executionContext) _ClaimerUpdated_aggregate(ctx context.Context, sel a
 		case "count":
 			out.Values[i] = ec._ClaimerUpdated_aggregate_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var distributionImplementors = []string{"Distribution"}
+
+func (ec *executionContext) _Distribution(ctx context.Context, sel ast.SelectionSet, obj *model.Distribution) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, distributionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Distribution")
+		case "id":
+			out.Values[i] = ec._Distribution_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "project":
+			out.Values[i] = ec._Distribution_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "token":
+			out.Values[i] = ec._Distribution_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "signer":
+			out.Values[i] = ec._Distribution_signer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._Distribution_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "error":
+			out.Values[i] = ec._Distribution_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "beneficiaries":
+			out.Values[i] = ec._Distribution_beneficiaries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "total":
+			out.Values[i] = ec._Distribution_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "addedOnChain":
+			out.Values[i] = ec._Distribution_addedOnChain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.Values[i] = ec._Distribution_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Distribution_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Distribution_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Distribution_items(ctx, field, obj)
+				})
+		case "allocations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Distribution_allocations(ctx, field, obj)
+				})
+		case "transactions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Distribution_transactions(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var distributionAllocationImplementors = []string{"DistributionAllocation"}
+
+func (ec *executionContext) _DistributionAllocation(ctx context.Context, sel ast.SelectionSet, obj *model.DistributionAllocation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, distributionAllocationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DistributionAllocation")
+		case "index":
+			out.Values[i] = ec._DistributionAllocation_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "beneficiary":
+			out.Values[i] = ec._DistributionAllocation_beneficiary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._DistributionAllocation_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transactionId":
+			out.Values[i] = ec._DistributionAllocation_transactionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._DistributionAllocation_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var distributionItemsImplementors = []string{"DistributionItems"}
+
+func (ec *executionContext) _DistributionItems(ctx context.Context, sel ast.SelectionSet, obj *model.DistributionItems) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, distributionItemsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DistributionItems")
+		case "total":
+			out.Values[i] = ec._DistributionItems_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "queued":
+			out.Values[i] = ec._DistributionItems_queued(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sent":
+			out.Values[i] = ec._DistributionItems_sent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mined":
+			out.Values[i] = ec._DistributionItems_mined(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "final":
+			out.Values[i] = ec._DistributionItems_final(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._DistributionItems_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var indexedBlockImplementors = []string{"IndexedBlock"}
+
+func (ec *executionContext) _IndexedBlock(ctx context.Context, sel ast.SelectionSet, obj *model.IndexedBlock) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, indexedBlockImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IndexedBlock")
+		case "chainId":
+			out.Values[i] = ec._IndexedBlock_chainId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._IndexedBlock_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hash":
+			out.Values[i] = ec._IndexedBlock_hash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "parentHash":
+			out.Values[i] = ec._IndexedBlock_parentHash(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timestamp":
+			out.Values[i] = ec._IndexedBlock_timestamp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fromBlock":
+			out.Values[i] = ec._IndexedBlock_fromBlock(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tables":
+			out.Values[i] = ec._IndexedBlock_tables(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "catchUp":
+			out.Values[i] = ec._IndexedBlock_catchUp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reorg":
+			out.Values[i] = ec._IndexedBlock_reorg(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -73200,6 +84541,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_vendorView(ctx, field)
 				})
+		case "distribution":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_distribution(ctx, field)
+				})
+		case "distributions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_distributions(ctx, field)
+				})
+		case "claimRequest":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_claimRequest(ctx, field)
+				})
+		case "claimRequests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_claimRequests(ctx, field)
+				})
+		case "settlement":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_settlement(ctx, field)
+				})
+		case "settlements":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_settlements(ctx, field)
+				})
+		case "transaction":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_transaction(ctx, field)
+				})
+		case "transactions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_transactions(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -73487,6 +84876,301 @@ func (ec *executionContext) _Redemption_numbers(ctx context.Context, sel ast.Sel
 	}
 
 	return out
+}
+
+var reorgImplementors = []string{"Reorg"}
+
+func (ec *executionContext) _Reorg(ctx context.Context, sel ast.SelectionSet, obj *model.Reorg) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reorgImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Reorg")
+		case "id":
+			out.Values[i] = ec._Reorg_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chainId":
+			out.Values[i] = ec._Reorg_chainId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ancestor":
+			out.Values[i] = ec._Reorg_ancestor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "depth":
+			out.Values[i] = ec._Reorg_depth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removedBlocks":
+			out.Values[i] = ec._Reorg_removedBlocks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "oldHead":
+			out.Values[i] = ec._Reorg_oldHead(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "oldHash":
+			out.Values[i] = ec._Reorg_oldHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newHead":
+			out.Values[i] = ec._Reorg_newHead(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newHash":
+			out.Values[i] = ec._Reorg_newHash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deep":
+			out.Values[i] = ec._Reorg_deep(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var settlementImplementors = []string{"Settlement"}
+
+func (ec *executionContext) _Settlement(ctx context.Context, sel ast.SelectionSet, obj *model.Settlement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, settlementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Settlement")
+		case "id":
+			out.Values[i] = ec._Settlement_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "project":
+			out.Values[i] = ec._Settlement_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "token":
+			out.Values[i] = ec._Settlement_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vendor":
+			out.Values[i] = ec._Settlement_vendor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._Settlement_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._Settlement_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "error":
+			out.Values[i] = ec._Settlement_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Settlement_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Settlement_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "transactions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Settlement_transactions(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "newBlocks":
+		return ec._Subscription_newBlocks(ctx, fields[0])
+	case "reorgs":
+		return ec._Subscription_reorgs(ctx, fields[0])
+	case "tokens":
+		return ec._Subscription_tokens(ctx, fields[0])
+	case "tokensAggregate":
+		return ec._Subscription_tokensAggregate(ctx, fields[0])
+	case "projects":
+		return ec._Subscription_projects(ctx, fields[0])
+	case "projectsAggregate":
+		return ec._Subscription_projectsAggregate(ctx, fields[0])
+	case "beneficiaries":
+		return ec._Subscription_beneficiaries(ctx, fields[0])
+	case "beneficiariesAggregate":
+		return ec._Subscription_beneficiariesAggregate(ctx, fields[0])
+	case "vendors":
+		return ec._Subscription_vendors(ctx, fields[0])
+	case "vendorsAggregate":
+		return ec._Subscription_vendorsAggregate(ctx, fields[0])
+	case "claims":
+		return ec._Subscription_claims(ctx, fields[0])
+	case "claimsAggregate":
+		return ec._Subscription_claimsAggregate(ctx, fields[0])
+	case "balances":
+		return ec._Subscription_balances(ctx, fields[0])
+	case "balancesAggregate":
+		return ec._Subscription_balancesAggregate(ctx, fields[0])
+	case "offlineClaims":
+		return ec._Subscription_offlineClaims(ctx, fields[0])
+	case "offlineClaimsAggregate":
+		return ec._Subscription_offlineClaimsAggregate(ctx, fields[0])
+	case "redemptions":
+		return ec._Subscription_redemptions(ctx, fields[0])
+	case "redemptionsAggregate":
+		return ec._Subscription_redemptionsAggregate(ctx, fields[0])
+	case "beneficiaryAddeds":
+		return ec._Subscription_beneficiaryAddeds(ctx, fields[0])
+	case "beneficiaryAddedsAggregate":
+		return ec._Subscription_beneficiaryAddedsAggregate(ctx, fields[0])
+	case "beneficiaryRemoveds":
+		return ec._Subscription_beneficiaryRemoveds(ctx, fields[0])
+	case "beneficiaryRemovedsAggregate":
+		return ec._Subscription_beneficiaryRemovedsAggregate(ctx, fields[0])
+	case "claimCreateds":
+		return ec._Subscription_claimCreateds(ctx, fields[0])
+	case "claimCreatedsAggregate":
+		return ec._Subscription_claimCreatedsAggregate(ctx, fields[0])
+	case "claimProcesseds":
+		return ec._Subscription_claimProcesseds(ctx, fields[0])
+	case "claimProcessedsAggregate":
+		return ec._Subscription_claimProcessedsAggregate(ctx, fields[0])
+	case "claimerUpdateds":
+		return ec._Subscription_claimerUpdateds(ctx, fields[0])
+	case "claimerUpdatedsAggregate":
+		return ec._Subscription_claimerUpdatedsAggregate(ctx, fields[0])
+	case "offlineClaimProcesseds":
+		return ec._Subscription_offlineClaimProcesseds(ctx, fields[0])
+	case "offlineClaimProcessedsAggregate":
+		return ec._Subscription_offlineClaimProcessedsAggregate(ctx, fields[0])
+	case "otpAddeds":
+		return ec._Subscription_otpAddeds(ctx, fields[0])
+	case "otpAddedsAggregate":
+		return ec._Subscription_otpAddedsAggregate(ctx, fields[0])
+	case "otpVerifieds":
+		return ec._Subscription_otpVerifieds(ctx, fields[0])
+	case "otpVerifiedsAggregate":
+		return ec._Subscription_otpVerifiedsAggregate(ctx, fields[0])
+	case "tokenBudgetIncreases":
+		return ec._Subscription_tokenBudgetIncreases(ctx, fields[0])
+	case "tokenBudgetIncreasesAggregate":
+		return ec._Subscription_tokenBudgetIncreasesAggregate(ctx, fields[0])
+	case "tokenRedeems":
+		return ec._Subscription_tokenRedeems(ctx, fields[0])
+	case "tokenRedeemsAggregate":
+		return ec._Subscription_tokenRedeemsAggregate(ctx, fields[0])
+	case "tokensAllocateds":
+		return ec._Subscription_tokensAllocateds(ctx, fields[0])
+	case "tokensAllocatedsAggregate":
+		return ec._Subscription_tokensAllocatedsAggregate(ctx, fields[0])
+	case "tokensDisburseds":
+		return ec._Subscription_tokensDisburseds(ctx, fields[0])
+	case "tokensDisbursedsAggregate":
+		return ec._Subscription_tokensDisbursedsAggregate(ctx, fields[0])
+	case "walkInBeneficiaryAddeds":
+		return ec._Subscription_walkInBeneficiaryAddeds(ctx, fields[0])
+	case "walkInBeneficiaryAddedsAggregate":
+		return ec._Subscription_walkInBeneficiaryAddedsAggregate(ctx, fields[0])
+	case "projectCreateds":
+		return ec._Subscription_projectCreateds(ctx, fields[0])
+	case "projectCreatedsAggregate":
+		return ec._Subscription_projectCreatedsAggregate(ctx, fields[0])
+	case "approvals":
+		return ec._Subscription_approvals(ctx, fields[0])
+	case "approvalsAggregate":
+		return ec._Subscription_approvalsAggregate(ctx, fields[0])
+	case "ownerAddeds":
+		return ec._Subscription_ownerAddeds(ctx, fields[0])
+	case "ownerAddedsAggregate":
+		return ec._Subscription_ownerAddedsAggregate(ctx, fields[0])
+	case "ownerRemoveds":
+		return ec._Subscription_ownerRemoveds(ctx, fields[0])
+	case "ownerRemovedsAggregate":
+		return ec._Subscription_ownerRemovedsAggregate(ctx, fields[0])
+	case "transfers":
+		return ec._Subscription_transfers(ctx, fields[0])
+	case "transfersAggregate":
+		return ec._Subscription_transfersAggregate(ctx, fields[0])
+	case "tokenCreateds":
+		return ec._Subscription_tokenCreateds(ctx, fields[0])
+	case "tokenCreatedsAggregate":
+		return ec._Subscription_tokenCreatedsAggregate(ctx, fields[0])
+	case "tokenMintedAndApproveds":
+		return ec._Subscription_tokenMintedAndApproveds(ctx, fields[0])
+	case "tokenMintedAndApprovedsAggregate":
+		return ec._Subscription_tokenMintedAndApprovedsAggregate(ctx, fields[0])
+	case "tokenMintedAndSents":
+		return ec._Subscription_tokenMintedAndSents(ctx, fields[0])
+	case "tokenMintedAndSentsAggregate":
+		return ec._Subscription_tokenMintedAndSentsAggregate(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var tokenImplementors = []string{"Token"}
@@ -75483,6 +87167,139 @@ func (ec *executionContext) _TokensDisbursed_numbers(ctx context.Context, sel as
 			out.Values[i] = graphql.MarshalString("TokensDisbursed_numbers")
 		case "amount":
 			out.Values[i] = ec._TokensDisbursed_numbers_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var transactionImplementors = []string{"Transaction"}
+
+func (ec *executionContext) _Transaction(ctx context.Context, sel ast.SelectionSet, obj *model.Transaction) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, transactionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Transaction")
+		case "id":
+			out.Values[i] = ec._Transaction_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._Transaction_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ref":
+			out.Values[i] = ec._Transaction_ref(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signer":
+			out.Values[i] = ec._Transaction_signer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._Transaction_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "state":
+			out.Values[i] = ec._Transaction_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nonce":
+			out.Values[i] = ec._Transaction_nonce(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "hash":
+			out.Values[i] = ec._Transaction_hash(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attempts":
+			out.Values[i] = ec._Transaction_attempts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submittedAt":
+			out.Values[i] = ec._Transaction_submittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastSentAt":
+			out.Values[i] = ec._Transaction_lastSentAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "minedBlock":
+			out.Values[i] = ec._Transaction_minedBlock(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "minedBlockHash":
+			out.Values[i] = ec._Transaction_minedBlockHash(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "minedAt":
+			out.Values[i] = ec._Transaction_minedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "gasUsed":
+			out.Values[i] = ec._Transaction_gasUsed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reverted":
+			out.Values[i] = ec._Transaction_reverted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finalizedAt":
+			out.Values[i] = ec._Transaction_finalizedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._Transaction_error(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Transaction_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Transaction_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items":
+			out.Values[i] = ec._Transaction_items(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -77732,6 +89549,24 @@ func (ec *executionContext) marshalNClaimProcessed_numbers2ᚖgithubᚗcomᚋrah
 	return ec._ClaimProcessed_numbers(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNClaimRequest2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequest(ctx context.Context, sel ast.SelectionSet, v *model.ClaimRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClaimRequest!")
+		return graphql.Null
+	}
+	return ec._ClaimRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNClaimRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestState(ctx context.Context, v any) (model.ClaimRequestState, error) {
+	var res model.ClaimRequestState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClaimRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestState(ctx context.Context, sel ast.SelectionSet, v model.ClaimRequestState) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNClaim_aggregate2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimAggregateᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClaimAggregate) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -77872,6 +89707,46 @@ func (ec *executionContext) marshalNClaimerUpdated_groupBy2string(ctx context.Co
 	return res
 }
 
+func (ec *executionContext) marshalNDistribution2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistribution(ctx context.Context, sel ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Distribution!")
+		return graphql.Null
+	}
+	return ec._Distribution(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDistributionAllocation2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistributionAllocationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DistributionAllocation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDistributionAllocation2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistributionAllocation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDistributionAllocation2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistributionAllocation(ctx context.Context, sel ast.SelectionSet, v *model.DistributionAllocation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DistributionAllocation!")
+		return graphql.Null
+	}
+	return ec._DistributionAllocation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDistributionItems2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistributionItems(ctx context.Context, sel ast.SelectionSet, v *model.DistributionItems) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DistributionItems!")
+		return graphql.Null
+	}
+	return ec._DistributionItems(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -77884,6 +89759,14 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNIndexedBlock2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐIndexedBlock(ctx context.Context, sel ast.SelectionSet, v *model.IndexedBlock) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IndexedBlock!")
+		return graphql.Null
+	}
+	return ec._IndexedBlock(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -78812,6 +90695,32 @@ func (ec *executionContext) marshalNRedemption_numbers2ᚖgithubᚗcomᚋrahatai
 	return ec._Redemption_numbers(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNReorg2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐReorg(ctx context.Context, sel ast.SelectionSet, v *model.Reorg) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Reorg!")
+		return graphql.Null
+	}
+	return ec._Reorg(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestState(ctx context.Context, v any) (model.RequestState, error) {
+	var res model.RequestState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestState(ctx context.Context, sel ast.SelectionSet, v model.RequestState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNSettlement2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐSettlement(ctx context.Context, sel ast.SelectionSet, v *model.Settlement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Settlement!")
+		return graphql.Null
+	}
+	return ec._Settlement(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -79632,6 +91541,40 @@ func (ec *executionContext) marshalNTokensDisbursed_numbers2ᚖgithubᚗcomᚋra
 		return graphql.Null
 	}
 	return ec._TokensDisbursed_numbers(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTransaction2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Transaction) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTransaction2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransaction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTransaction2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransaction(ctx context.Context, sel ast.SelectionSet, v *model.Transaction) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Transaction!")
+		return graphql.Null
+	}
+	return ec._Transaction(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTransactionState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionState(ctx context.Context, v any) (model.TransactionState, error) {
+	var res model.TransactionState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTransactionState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionState(ctx context.Context, sel ast.SelectionSet, v model.TransactionState) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNTransfer2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransferᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Transfer) graphql.Marshaler {
@@ -80922,6 +92865,92 @@ func (ec *executionContext) marshalOClaimProcessed_orderBy2ᚖstring(ctx context
 	return res
 }
 
+func (ec *executionContext) marshalOClaimRequest2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClaimRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClaimRequest2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequest(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOClaimRequest2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequest(ctx context.Context, sel ast.SelectionSet, v *model.ClaimRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ClaimRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOClaimRequestState2ᚕgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestStateᚄ(ctx context.Context, v any) ([]model.ClaimRequestState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.ClaimRequestState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNClaimRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOClaimRequestState2ᚕgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ClaimRequestState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClaimRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOClaimRequestState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestState(ctx context.Context, v any) (*model.ClaimRequestState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ClaimRequestState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOClaimRequestState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestState(ctx context.Context, sel ast.SelectionSet, v *model.ClaimRequestState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOClaimRequest_filter2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐClaimRequestFilter(ctx context.Context, v any) (*model.ClaimRequestFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputClaimRequest_filter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOClaim_filter2map(ctx context.Context, v any) (map[string]any, error) {
 	if v == nil {
 		return nil, nil
@@ -81087,6 +93116,40 @@ func (ec *executionContext) marshalOClaimerUpdated_orderBy2ᚖstring(ctx context
 	return res
 }
 
+func (ec *executionContext) marshalODistribution2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistributionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Distribution) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDistribution2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistribution(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalODistribution2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistribution(ctx context.Context, sel ast.SelectionSet, v *model.Distribution) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Distribution(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODistribution_filter2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐDistributionFilter(ctx context.Context, v any) (*model.DistributionFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDistribution_filter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
 	if v == nil {
 		return nil, nil
@@ -81138,6 +93201,22 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOInt82ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐInt8(ctx context.Context, v any) (*model.Int8, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Int8)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt82ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐInt8(ctx context.Context, sel ast.SelectionSet, v *model.Int8) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOOfflineClaim2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐOfflineClaim(ctx context.Context, sel ast.SelectionSet, v *model.OfflineClaim) graphql.Marshaler {
@@ -81932,6 +94011,99 @@ func (ec *executionContext) marshalORedemption_orderBy2ᚖstring(ctx context.Con
 	return res
 }
 
+func (ec *executionContext) marshalOReorg2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐReorg(ctx context.Context, sel ast.SelectionSet, v *model.Reorg) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Reorg(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORequestState2ᚕgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestStateᚄ(ctx context.Context, v any) ([]model.RequestState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.RequestState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORequestState2ᚕgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.RequestState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalORequestState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestState(ctx context.Context, v any) (*model.RequestState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.RequestState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORequestState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐRequestState(ctx context.Context, sel ast.SelectionSet, v *model.RequestState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOSettlement2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐSettlementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Settlement) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSettlement2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐSettlement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOSettlement2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐSettlement(ctx context.Context, sel ast.SelectionSet, v *model.Settlement) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Settlement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSettlement_filter2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐSettlementFilter(ctx context.Context, v any) (*model.SettlementFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSettlement_filter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
 	if v == nil {
 		return nil, nil
@@ -81976,6 +94148,24 @@ func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v an
 }
 
 func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOSubscriptionMode2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSubscriptionMode2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -82671,6 +94861,92 @@ func (ec *executionContext) marshalOTokensDisbursed_orderBy2ᚖstring(ctx contex
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTransaction2ᚕᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Transaction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTransaction2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransaction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOTransaction2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransaction(ctx context.Context, sel ast.SelectionSet, v *model.Transaction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Transaction(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTransactionState2ᚕgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionStateᚄ(ctx context.Context, v any) ([]model.TransactionState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.TransactionState, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTransactionState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionState(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTransactionState2ᚕgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionStateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TransactionState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTransactionState2githubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionState(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTransactionState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionState(ctx context.Context, v any) (*model.TransactionState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.TransactionState)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTransactionState2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionState(ctx context.Context, sel ast.SelectionSet, v *model.TransactionState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOTransaction_filter2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransactionFilter(ctx context.Context, v any) (*model.TransactionFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTransaction_filter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOTransfer2ᚖgithubᚗcomᚋrahataidᚋrahatᚋgraphqlᚋmodelᚐTransfer(ctx context.Context, sel ast.SelectionSet, v *model.Transfer) graphql.Marshaler {

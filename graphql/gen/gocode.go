@@ -221,6 +221,7 @@ func resolversGo(cat *catalog.Catalog) ([]byte, error) {
 			templates.ToGo(e.Plural), gp, ip, n)
 		fmt.Fprintf(&w, "\treturn aggregate[model.%sAggregate](ctx, r.Resolver, %[1]q, query.AggregateArgs{Where: where, Block: block, %s%sFirst: first, Skip: skip, OrderDirection: orderDirection})\n}\n\n", n, gv, iv)
 	}
+	subscriptionResolversGo(&w, cat)
 	for _, e := range cat.Entities {
 		if !hasRelations(e) {
 			continue

@@ -34,6 +34,9 @@ const (
 // Outputs returns the generated files' contents by path relative to the repository root, given
 // the current gqlgen.yml.
 func Outputs(cat *catalog.Catalog, gqlgenYML string) (map[string][]byte, error) {
+	if err := checkReserved(cat); err != nil {
+		return nil, err
+	}
 	sdl := schemaSDL(cat)
 	if _, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: sdl}); err != nil {
 		return nil, fmt.Errorf("the generated schema is invalid: %w", err)

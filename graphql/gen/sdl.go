@@ -32,6 +32,8 @@ func schemaSDL(cat *catalog.Catalog) string {
 	}
 	w.WriteString("  \"Indexing status: the block the data is at, and whether indexing has errors.\"\n")
 	w.WriteString("  _meta(block: Block_height): _Meta_\n}\n\n")
+	subscriptionSDL(&w, cat)
+	w.WriteString("\n")
 	w.WriteString(strings.TrimSpace(catalog.ViewsSDL) + "\n")
 	return w.String()
 }

@@ -2,5 +2,82 @@
 
 package model
 
+type ClaimRequestFilter struct {
+	Project     Bytes               `json:"project,omitempty"`
+	Vendor      Bytes               `json:"vendor,omitempty"`
+	Beneficiary Bytes               `json:"beneficiary,omitempty"`
+	State       *ClaimRequestState  `json:"state,omitempty"`
+	StateIn     []ClaimRequestState `json:"state_in,omitempty"`
+}
+
+type DistributionFilter struct {
+	Project Bytes          `json:"project,omitempty"`
+	State   *RequestState  `json:"state,omitempty"`
+	StateIn []RequestState `json:"state_in,omitempty"`
+}
+
+// A committed indexing transaction: the blocks from fromBlock to number are indexed.
+type IndexedBlock struct {
+	ChainID int `json:"chainId"`
+	// The new indexed head.
+	Number int   `json:"number"`
+	Hash   Bytes `json:"hash"`
+	// Null when the indexer no longer keeps the block's header.
+	ParentHash Bytes `json:"parentHash,omitempty"`
+	// The head's time, unix seconds.
+	Timestamp int `json:"timestamp"`
+	// The first block of the commit (after a reorg, the ancestor + 1).
+	FromBlock int `json:"fromBlock"`
+	// The event tables that received rows; null when unknown (a catch-up after the listener reconnected).
+	Tables []string `json:"tables,omitempty"`
+	// True when the server synthesized this notice after losing and regaining its listener.
+	CatchUp bool `json:"catchUp"`
+	// Set when the commit replaced blocks above reorg.ancestor.
+	Reorg *Reorg `json:"reorg,omitempty"`
+}
+
 type Query struct {
+}
+
+// A chain reorganisation the indexer handled: everything above ancestor was rolled back.
+type Reorg struct {
+	// The indexer_reorgs row id.
+	ID      Int8 `json:"id"`
+	ChainID int  `json:"chainId"`
+	// The highest block both branches share.
+	Ancestor int `json:"ancestor"`
+	// How many indexed blocks were removed (oldHead - ancestor).
+	Depth int `json:"depth"`
+	// The same as depth: the blocks a monitor must undo.
+	RemovedBlocks int   `json:"removedBlocks"`
+	OldHead       int   `json:"oldHead"`
+	OldHash       Bytes `json:"oldHash"`
+	// The head of the new branch when the reorg was committed.
+	NewHead int   `json:"newHead"`
+	NewHash Bytes `json:"newHash"`
+	// A reorg deeper than the finality window (an alarm).
+	Deep bool `json:"deep"`
+}
+
+type SettlementFilter struct {
+	Project Bytes          `json:"project,omitempty"`
+	Vendor  Bytes          `json:"vendor,omitempty"`
+	State   *RequestState  `json:"state,omitempty"`
+	StateIn []RequestState `json:"state_in,omitempty"`
+}
+
+// Live queries over websocket (graphql-transport-ws or graphql-ws) or server-sent events: each list
+// field answers like the Query field of the same name at the indexed head, then again each time a
+// committed block changes the answer (mode: RESULT), or with only the new and changed rows (mode:
+// ROWS). See docs/graphql.md, "Subscriptions".
+type Subscription struct {
+}
+
+type TransactionFilter struct {
+	State   *TransactionState  `json:"state,omitempty"`
+	StateIn []TransactionState `json:"state_in,omitempty"`
+	Signer  Bytes              `json:"signer,omitempty"`
+	Kind    *string            `json:"kind,omitempty"`
+	// Exact, e.g. distribution:12.
+	Ref *string `json:"ref,omitempty"`
 }

@@ -52,7 +52,14 @@ func (b *builder) alias() string {
 	return a
 }
 
-func ident(name string) string { return pgx.Identifier{name}.Sanitize() }
+// ident quotes an identifier as pgx.Identifier.Sanitize does, in one allocation for the names
+// that need no escaping (all of the catalog's).
+func ident(name string) string {
+	if strings.ContainsAny(name, "\"\x00") {
+		return pgx.Identifier{name}.Sanitize()
+	}
+	return `"` + name + `"`
+}
 
 // table is the quoted table name.
 func table(e *catalog.Entity) string { return ident(e.Table) }
@@ -70,7 +77,12 @@ func (b *builder) col(a string, c *catalog.Column) string {
 }
 
 // colName is a plain column of alias a.
-func colName(a, name string) string { return a + "." + ident(name) }
+func colName(a, name string) string {
+	if strings.ContainsAny(name, "\"\x00") {
+		return a + "." + ident(name)
+	}
+	return a + `."` + name + `"`
+}
 
 // atTime is the unix time of the block read: the checkpoint's for the latest state, else the
 // newest stored block at or below the block read (NULL when that is below the stored window).
@@ -85,36 +97,64 @@ func (b *builder) atTime() string {
 // selectExpr reads a column in the form its Go field takes: numbers held as text (BigInt,
 // BigDecimal) are cast to text, a small integer stored as numeric to int8, JSON to text.
 func (b *builder) selectExpr(a string, c *catalog.Column) string {
-	e := b.col(a, c)
-	base := strings.TrimSuffix(c.SQLType, "[]")
-	arr := ""
-	if c.List {
-		arr = "[]"
+	var sb strings.Builder
+	b.writeSelectExpr(&sb, a, c)
+	return sb.String()
+}
+
+// writeSelectExpr writes selectExpr (without building the column's name apart: every statement
+// selects every column).
+func (b *builder) writeSelectExpr(sb *strings.Builder, a string, c *catalog.Column) {
+	if c.SQL == "" && !strings.ContainsAny(c.Name, "\"\x00") {
+		sb.WriteString(a)
+		sb.WriteString(`."`)
+		sb.WriteString(c.Name)
+		sb.WriteByte('"')
+	} else {
+		sb.WriteString(b.col(a, c))
 	}
+	sb.WriteString(selectCast(c))
+}
+
+// selectCast is the cast of selectExpr ("" for none).
+func selectCast(c *catalog.Column) string {
+	base := strings.TrimSuffix(c.SQLType, "[]")
+	cast := ""
 	switch c.Type {
 	case catalog.BigInt, catalog.BigDecimal:
-		if base != "text" {
-			return e + "::text" + arr
+		// An integer column is read as it is (BigInt.Scan formats it): its text would cost
+		// Postgres a conversion per value and the wire more bytes.
+		if base != "text" && (c.Type == catalog.BigDecimal || c.List || !isIntType(base)) {
+			cast = "::text"
 		}
 	case catalog.Int:
 		if base == "numeric" {
-			return e + "::int8" + arr
+			cast = "::int8"
 		}
 	case catalog.String:
 		if base == "jsonb" {
-			return e + "::text" + arr
+			cast = "::text"
 		}
 	}
-	return e
+	if cast != "" && c.List {
+		return cast + "[]"
+	}
+	return cast
 }
+
+func isIntType(t string) bool { return t == "int8" || t == "int4" || t == "int2" }
 
 // selectList is the entity's columns in scan order.
 func (b *builder) selectList(a string, e *catalog.Entity) string {
-	parts := make([]string, len(e.Columns))
+	var sb strings.Builder
+	sb.Grow(32 * len(e.Columns))
 	for i, c := range e.Columns {
-		parts[i] = b.selectExpr(a, c)
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		b.writeSelectExpr(&sb, a, c)
 	}
-	return strings.Join(parts, ", ")
+	return sb.String()
 }
 
 // scope restricts alias a of entity e to the chain and to the versions valid at the block read:

@@ -1,6 +1,8 @@
 package query
 
 import (
+	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -63,7 +65,7 @@ func TestStatements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `SELECT t0."from", t0."to", t0."value"::text, t0."block_number"::text, t0."block_timestamp"::text, t0."tx_hash", t0."contract", t0."log_index" ` +
+	want := `SELECT t0."from", t0."to", t0."value"::text, t0."block_number", t0."block_timestamp", t0."tx_hash", t0."contract", t0."log_index" ` +
 		`FROM "evt_rahat_token_transfer" AS t0 WHERE t0."chain_id" = $1::int8 AND t0."block_number" <= $3::int8 AND (t0."from" = $2::bytea) ` +
 		`ORDER BY t0."block_number" DESC, t0."log_index" DESC LIMIT 100`
 	if st.SQL != want {
@@ -110,5 +112,25 @@ func TestPastBlockThroughCurrentVersions(t *testing.T) {
 	now, _ := listStmt(1, model.LatestBlock, ben, map[string]any{"project": model.Bytes{1}}, "", false, 10, 0)
 	if strings.Contains(now.SQL, "IN (SELECT") {
 		t.Errorf("current read goes through current versions needlessly:\n%s", now.SQL)
+	}
+}
+
+// TestGetStmtCache: the kept statement of a lookup by id is the one built for each id, with the
+// same parameters, for every entity (and ids of a wrong length are built as usual).
+func TestGetStmtCache(t *testing.T) {
+	t.Parallel()
+	cat := testCatalog(t)
+	en := NewEngine(nil, cat, 7, Limits{})
+	for _, e := range cat.Entities {
+		for _, at := range []model.At{model.LatestBlock, {Number: 12}} {
+			for _, id := range [][]byte{bytes.Repeat([]byte{1}, e.ID.Width()), bytes.Repeat([]byte{2}, e.ID.Width()), {3}} {
+				for range 2 { // built, then kept
+					got, want := en.getStmt(7, at, e, id), getStmt(7, at, e, id)
+					if got.SQL != want.SQL || !reflect.DeepEqual(got.Args, want.Args) {
+						t.Fatalf("%s at %+v id %x:\n got %s %v\nwant %s %v", e.Name, at, id, got.SQL, got.Args, want.SQL, want.Args)
+					}
+				}
+			}
+		}
 	}
 }

@@ -27,6 +27,11 @@
 // entities by key columns: see viaCurrent). Relations and relation filters read at the parent's
 // block.
 //
+// Rows are scanned into the generated models, or, for the handler's fast path, handed over as
+// the raw values Postgres sent (ListRaw, GetRaw; raw.go). Integer columns read as BigInt are not
+// cast to text (BigInt.Scan formats them), and the text of a lookup by id is kept per entity:
+// both are in every request's cost.
+//
 // Orders always end with the entity's key (block_number, log_index for events), so every order is
 // total and a cursor names one position; see sortKeys for the two rewrites that keep orders on
 // indexes. A missing event table (the indexer creates them at its start) reads as no rows.

@@ -27,6 +27,8 @@ type Engine struct {
 
 	mu    sync.Mutex
 	chain int64 // 0 until known
+
+	gets sync.Map // *catalog.Entity → the SQL of its lookup by id in the latest state
 }
 
 // NewEngine returns an engine on db. chainID selects the chain to serve; 0 serves the only chain in
@@ -133,7 +135,7 @@ func Get[T any, P RowPtr[T]](ctx context.Context, en *Engine, e *catalog.Entity,
 	if err != nil {
 		return nil, err
 	}
-	rows, err := scanAll[T, P](ctx, en, getStmt(chain, at, e, bs), at, 1, nil)
+	rows, err := scanAll[T, P](ctx, en, en.getStmt(chain, at, e, bs), at, 1, nil)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
@@ -211,7 +213,7 @@ func GetRow(ctx context.Context, en *Engine, e *catalog.Entity, id string, block
 	if err != nil {
 		return nil, err
 	}
-	rows, err := scanRows(ctx, en, getStmt(chain, at, e, bs), at, 1, newRow, nil)
+	rows, err := scanRows(ctx, en, en.getStmt(chain, at, e, bs), at, 1, newRow, nil)
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}

@@ -32,6 +32,23 @@ func listStmt(chain int64, at model.At, e *catalog.Entity, where map[string]any,
 	return Stmt{SQL: sb.String(), Args: b.args}, nil
 }
 
+// getStmt is getStmt with the statement text of the latest state kept per entity: a lookup by id
+// is the commonest request, and its text depends only on the entity (the id's parts are
+// parameters, after the chain's). An id of the wrong length (which matches nothing) is built as
+// usual.
+func (en *Engine) getStmt(chain int64, at model.At, e *catalog.Entity, id []byte) Stmt {
+	vals, ok := idParts(e, id)
+	if !at.Latest || !ok {
+		return getStmt(chain, at, e, id)
+	}
+	if sql, ok := en.gets.Load(e); ok {
+		return Stmt{SQL: sql.(string), Args: append([]any{chain}, vals...)}
+	}
+	st := getStmt(chain, at, e, id)
+	en.gets.Store(e, st.SQL)
+	return st
+}
+
 // getStmt builds the SELECT of a singular field: the row with this id (at most one).
 func getStmt(chain int64, at model.At, e *catalog.Entity, id []byte) Stmt {
 	b := newBuilder(chain, at)

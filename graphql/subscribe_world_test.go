@@ -1,0 +1,101 @@
+package graphql_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"log/slog"
+	"math/big"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/rahataid/rahat/contracts/bindings"
+	"github.com/rahataid/rahat/devchain"
+	"github.com/rahataid/rahat/internal/pgtest"
+	"github.com/rahataid/rahat/workload"
+)
+
+// liveWorld is a dev chain with rahat's contracts and one token, indexed by the real indexer
+// (with the derived entities): the cheapest world in which blocks with new events can be made
+// one at a time.
+type liveWorld struct {
+	*world
+	admin    *ecdsa.PrivateKey
+	treasury *bindings.RahatTreasury
+	token    common.Address
+}
+
+func newLiveWorld(t testing.TB) *liveWorld {
+	t.Helper()
+	ctx := testCtx(t, 5*time.Minute)
+	quiet := slog.New(slog.DiscardHandler)
+	chain, err := devchain.Start(ctx, devchain.Config{Logger: quiet})
+	if err != nil {
+		t.Fatalf("starting dev chain: %v", err)
+	}
+	t.Cleanup(func() { _ = chain.Close() })
+	admin := chain.Keys()[0]
+	seal := func(ctx context.Context) error { _, err := chain.Mine(ctx, 1); return err }
+	dep, err := workload.Deploy(ctx, chain.Client(), admin, workload.Options{Seal: seal, Logger: quiet})
+	if err != nil {
+		t.Fatalf("deploying: %v", err)
+	}
+	tr, err := bindings.NewRahatTreasury(dep.Treasury, chain.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lw := &liveWorld{world: &world{chain: chain, dep: dep, db: pgtest.New(t)}, admin: admin, treasury: tr}
+	o := lw.opts(t, 0)
+	o.GasLimit = 5_000_000
+	if _, err := tr.CreateToken(o, "Aid", "AID", 18); err != nil {
+		t.Fatalf("creating a token: %v", err)
+	}
+	if _, err := chain.Mine(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if lw.token, err = tr.Tokens(&bind.CallOpts{Context: ctx}, big.NewInt(0)); err != nil {
+		t.Fatalf("reading the token: %v", err)
+	}
+	lw.ix = lw.startIndexer(t)
+	lw.waitHead(t)
+	return lw
+}
+
+// opts signs as the admin with the pending nonce plus offset.
+func (lw *liveWorld) opts(t testing.TB, offset uint64) *bind.TransactOpts {
+	t.Helper()
+	ctx := testCtx(t, time.Minute)
+	o, err := bind.NewKeyedTransactorWithChainID(lw.admin, lw.chain.ChainID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := lw.chain.Client().PendingNonceAt(ctx, o.From)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Nonce, o.Context, o.GasLimit = new(big.Int).SetUint64(n+offset), ctx, 300_000
+	return o
+}
+
+// mint mints amount to each address (a Transfer from the zero address each), all in one new
+// block, and waits until the indexer has committed it; it returns the block number.
+func (lw *liveWorld) mint(t testing.TB, amount int64, to ...common.Address) uint64 {
+	t.Helper()
+	o := lw.opts(t, 0)
+	for _, a := range to {
+		if _, err := lw.treasury.MintTokenAndSend(o, lw.token, a, big.NewInt(amount)); err != nil {
+			t.Fatalf("minting: %v", err)
+		}
+		o.Nonce.Add(o.Nonce, big.NewInt(1))
+	}
+	if _, err := lw.chain.Mine(testCtx(t, time.Minute), 1); err != nil {
+		t.Fatal(err)
+	}
+	lw.waitHead(t)
+	return lw.chain.Head().Latest.Number
+}
+
+// holder is the address of test account i (not a dev key: nothing else uses it).
+func holder(i int) common.Address { return common.BigToAddress(big.NewInt(int64(0xA000 + i))) }
