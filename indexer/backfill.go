@@ -23,6 +23,7 @@ type fetchResult struct {
 // 250 MB with 2×Concurrency to under 200 MB).
 func (r *run) backfill(ctx, wctx context.Context, to uint64) error {
 	from := r.st.next
+	head := r.st.head // the fetchers must not read r.st, which this goroutine owns
 	conc := r.cfg.Network.Concurrency
 	window := conc + 1
 	ctx, cancel := context.WithCancel(ctx)
@@ -46,6 +47,9 @@ func (r *run) backfill(ctx, wctx context.Context, to uint64) error {
 				return
 			}
 			b := min(a+r.sizer.get()-1, to)
+			if cut := head - recentBlocks; head > recentBlocks && a <= cut && b > cut {
+				b = cut // recent blocks go in ranges of their own (see recentBlocks)
+			}
 			select {
 			case jobs <- &batch{seq: seq, from: a, to: b}:
 			case <-ctx.Done():
@@ -59,7 +63,7 @@ func (r *run) backfill(ctx, wctx context.Context, to uint64) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				b, err := r.fetchFinal(ctx, j.from, j.to)
+				b, err := r.fetchFinal(ctx, j.from, j.to, head)
 				if b != nil {
 					b.seq = j.seq
 				}
@@ -104,10 +108,17 @@ func (r *run) backfill(ctx, wctx context.Context, to uint64) error {
 	return ctx.Err()
 }
 
+// recentBlocks is how close to the head a final range may end and still be read by block range.
+// Closer ranges (a small finality depth, or a node's finalized tag close to its head) are read
+// like unfinalised blocks, with every header and by block hash, since a node's answer to a range
+// that ends at blocks it has just indexed may miss one of them (see blockLogs). The go-ethereum
+// log index was seen to miss blocks up to 8 below the head; 16 leaves a margin.
+const recentBlocks = 16
+
 // fetchFinal fetches one final range, retrying a few times if the node changed under it.
-func (r *run) fetchFinal(ctx context.Context, from, to uint64) (*batch, error) {
+func (r *run) fetchFinal(ctx context.Context, from, to, head uint64) (*batch, error) {
 	for attempt := 0; ; attempt++ {
-		b, err := r.collect(ctx, r.rt.Load(), from, to, nil)
+		b, err := r.fetchRange(ctx, from, to, to+recentBlocks > head)
 		if err == nil || !errors.Is(err, errInconsistent) || attempt >= 3 {
 			return b, err
 		}
@@ -115,6 +126,21 @@ func (r *run) fetchFinal(ctx context.Context, from, to uint64) (*batch, error) {
 			return nil, err
 		}
 	}
+}
+
+// fetchRange collects a final range, reading every header and the logs by block hash when recent.
+func (r *run) fetchRange(ctx context.Context, from, to uint64, recent bool) (*batch, error) {
+	if !recent {
+		return r.collect(ctx, r.rt.Load(), from, to, nil)
+	}
+	hdrs, err := r.branch(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	if last := uint64(hdrs[len(hdrs)-1].Number); last != to {
+		return nil, fmt.Errorf("block %d: %w", last+1, errNotYet)
+	}
+	return r.collect(ctx, r.rt.Load(), from, to, hdrs)
 }
 
 // tracker feeds the Progress reporter during a backfill.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -39,6 +40,7 @@ type batch struct {
 	parent    common.Hash // parent hash of block `from`, to link the batch to the checkpoint
 	known     int         // len(routes.addrs) the fetch started with
 	rt        *routes     // the routes the fetch started with
+	byHash    bool        // logs were read block by block (headers holds every block)
 }
 
 // last returns the header of the batch's last block.
@@ -89,22 +91,30 @@ func (r *run) logsSplit(ctx context.Context, from, to uint64, addrs []common.Add
 	return logs, nil
 }
 
+// fetcher fetches the logs of addrs over blocks [from, to].
+type fetcher func(ctx context.Context, from, to uint64, addrs []common.Address) ([]types.Log, error)
+
 // collect fetches and decodes every log of [from, to] for rt's addresses and for the instances the
 // range itself creates: logs of the known addresses first, then, as long as factory events announce
 // new instances, the logs of just those instances from their creation block to `to`. No second pass
 // over the range is made for the addresses already fetched.
 //
-// hdrs, when set, holds the header of every block of the range (the unfinalised path): every log
-// must carry its block's hash, and the last header is re-read afterwards to prove the node did not
-// switch branches in between. Without hdrs (final blocks), only the last block's header is fetched,
+// hdrs, when set, holds the header of every block of the range (the unfinalised path): logs are
+// then read block by block, by hash (blockLogs), every log must carry its block's hash, and the
+// last header is re-read afterwards to prove the node did not switch branches in between. Without
+// hdrs (final blocks), logs are read by block range, and only the last block's header is fetched,
 // for the checkpoint, plus headers of blocks whose logs lack blockTimestamp.
 func (r *run) collect(ctx context.Context, rt *routes, from, to uint64, hdrs []*header) (*batch, error) {
-	b := &batch{from: from, to: to, known: len(rt.addrs), rt: rt}
-	logs, err := r.logsAdaptive(ctx, from, to, rt.addrs)
+	b := &batch{from: from, to: to, known: len(rt.addrs), rt: rt, byHash: hdrs != nil}
+	fetch := fetcher(r.logsAdaptive)
+	if b.byHash {
+		fetch = r.blockLogs(hdrs)
+	}
+	logs, err := fetch(ctx, from, to, rt.addrs)
 	if err != nil {
 		return nil, err
 	}
-	dec, inst, err := r.decodeAll(ctx, rt, logs, to)
+	dec, inst, err := r.decodeAll(ctx, rt, logs, to, fetch)
 	if err != nil {
 		return nil, err
 	}
@@ -112,8 +122,95 @@ func (r *run) collect(ctx context.Context, rt *routes, from, to uint64, hdrs []*
 	return r.finish(ctx, b, dec, hdrs)
 }
 
-// decodeAll decodes logs and follows factory events to a fixed point.
-func (r *run) decodeAll(ctx context.Context, rt *routes, logs []types.Log, to uint64) ([]decoded, []instance, error) {
+// blockLogs returns a fetcher for the unfinalised blocks hdrs: one eth_getLogs by block hash per
+// block that may hold logs of ours (up to Concurrency at once), never a block range. A node's
+// answer to a range is not proof that it holds every log of every block in it: go-ethereum's log
+// index (v1.16+) has been seen to leave out all logs of a block it had just indexed, for a moment,
+// while the block, its hash and its receipts were right, and a commit of such an answer would
+// never be corrected (see doc.go). A query by hash is answered from the block's receipts. Blocks
+// whose logsBloom proves that none of addrs emitted any of the catalog's events are skipped; an
+// empty bloom proves nothing (a node might not fill it), so such blocks are asked for too.
+func (r *run) blockLogs(hdrs []*header) fetcher {
+	return func(ctx context.Context, from, to uint64, addrs []common.Address) ([]types.Log, error) {
+		var want []*header
+		for _, h := range hdrs {
+			if n := uint64(h.Number); n >= from && n <= to && mayHold(h.Bloom, addrs, r.cat.topics) {
+				want = append(want, h)
+			}
+		}
+		if len(want) == 0 {
+			return nil, nil
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		got := make([][]types.Log, len(want))
+		errs := make([]error, len(want))
+		sem := make(chan struct{}, max(1, r.cfg.Network.Concurrency))
+		var wg sync.WaitGroup
+		for i, h := range want {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				for j := 0; j < len(addrs) && errs[i] == nil; j += r.cfg.AddressChunk {
+					logs, err := r.node.getBlockLogs(ctx, h.Hash, addrs[j:min(j+r.cfg.AddressChunk, len(addrs))], r.cat.topics)
+					if err != nil {
+						errs[i] = fmt.Errorf("block %d: %w", uint64(h.Number), err)
+						cancel()
+					}
+					got[i] = append(got[i], logs...)
+				}
+			}()
+		}
+		wg.Wait()
+		// The first failure cancelled the others: report it, not their cancellation.
+		var first error
+		for _, err := range errs {
+			if err != nil && (first == nil || errors.Is(first, context.Canceled)) {
+				first = err
+			}
+		}
+		if first != nil {
+			return nil, first
+		}
+		var out []types.Log
+		for _, logs := range got {
+			out = append(out, logs...)
+		}
+		return out, nil
+	}
+}
+
+// mayHold reports whether a block with this logsBloom may hold a log emitted by one of addrs with
+// one of topics as topic0.
+func mayHold(bloom types.Bloom, addrs []common.Address, topics []common.Hash) bool {
+	if bloom == (types.Bloom{}) {
+		return true
+	}
+	addr := false
+	for _, a := range addrs {
+		if types.BloomLookup(bloom, a) {
+			addr = true
+			break
+		}
+	}
+	if !addr {
+		return false
+	}
+	if len(topics) == 0 {
+		return true
+	}
+	for _, t := range topics {
+		if types.BloomLookup(bloom, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeAll decodes logs and follows factory events to a fixed point, fetching the logs of new
+// instances with fetch.
+func (r *run) decodeAll(ctx context.Context, rt *routes, logs []types.Log, to uint64, fetch fetcher) ([]decoded, []instance, error) {
 	var out []decoded
 	var found []instance
 	local := rt
@@ -154,7 +251,7 @@ func (r *run) decodeAll(ctx context.Context, rt *routes, logs []types.Log, to ui
 			first = min(first, in.Block)
 		}
 		var err error
-		if logs, err = r.logsAdaptive(ctx, first, to, addrs); err != nil {
+		if logs, err = fetch(ctx, first, to, addrs); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -329,12 +426,16 @@ func (r *run) supplement(ctx context.Context, b *batch, cur *routes) (*batch, er
 		return b, nil
 	}
 	missing := cur.addrs[b.known:]
-	logs, err := r.logsAdaptive(ctx, b.from, b.to, missing)
+	fetch := fetcher(r.logsAdaptive)
+	if b.byHash {
+		fetch = r.blockLogs(b.headers)
+	}
+	logs, err := fetch(ctx, b.from, b.to, missing)
 	if err != nil {
 		return nil, err
 	}
 	base := cur.withInstances(b.instances)
-	dec, inst, err := r.decodeAll(ctx, base, logs, b.to)
+	dec, inst, err := r.decodeAll(ctx, base, logs, b.to, fetch)
 	if err != nil {
 		return nil, err
 	}
@@ -345,7 +446,8 @@ func (r *run) supplement(ctx context.Context, b *batch, cur *routes) (*batch, er
 	if extra.last().Hash != b.last().Hash || extra.parent != b.parent {
 		return nil, fmt.Errorf("blocks %d-%d changed while supplementing: %w", b.from, b.to, errInconsistent)
 	}
-	nb := &batch{seq: b.seq, from: b.from, to: b.to, known: len(cur.addrs), rt: cur, headers: b.headers, parent: b.parent}
+	nb := &batch{seq: b.seq, from: b.from, to: b.to, known: len(cur.addrs), rt: cur, headers: b.headers, parent: b.parent,
+		byHash: b.byHash}
 	nb.instances = append(append([]instance(nil), b.instances...), inst...)
 	slices.SortFunc(nb.instances, func(x, y instance) int { return cmpPos(x.Block, x.LogIndex, y.Block, y.LogIndex) })
 	nb.records = mergeRecords(b.records, extra.records)

@@ -3,6 +3,9 @@ package indexer
 import (
 	"fmt"
 	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 )
 
 // TestMergeRecords checks the merge a supplement uses: (block, log index) order, one record per
@@ -35,5 +38,64 @@ func TestMergeRecords(t *testing.T) {
 				t.Fatalf("mergeRecords = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestMayHold checks the logsBloom test that lets the unfinalised path skip blocks: a block may
+// hold our log only if the bloom has one of our addresses and one of our topics; an empty bloom
+// proves nothing.
+func TestMayHold(t *testing.T) {
+	t.Parallel()
+	ours, other := common.HexToAddress("0x01"), common.HexToAddress("0x02")
+	topic, otherTopic := common.HexToHash("0xaa"), common.HexToHash("0xbb")
+	bloom := func(items ...[]byte) types.Bloom {
+		var b types.Bloom
+		for _, it := range items {
+			b.Add(it)
+		}
+		return b
+	}
+	cases := []struct {
+		name   string
+		bloom  types.Bloom
+		topics []common.Hash
+		want   bool
+	}{
+		{"empty bloom", types.Bloom{}, []common.Hash{topic}, true},
+		{"address and topic", bloom(ours.Bytes(), topic.Bytes()), []common.Hash{topic}, true},
+		{"address only", bloom(ours.Bytes(), otherTopic.Bytes()), []common.Hash{topic}, false},
+		{"topic only", bloom(other.Bytes(), topic.Bytes()), []common.Hash{topic}, false},
+		{"neither", bloom(other.Bytes(), otherTopic.Bytes()), []common.Hash{topic}, false},
+		{"no topic filter", bloom(ours.Bytes()), nil, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := mayHold(tc.bloom, []common.Address{ours}, tc.topics); got != tc.want {
+				t.Fatalf("mayHold = %t, want %t", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestIsUnknownBlock recognises the answers nodes give to eth_getLogs by the hash of a block they
+// do not have.
+func TestIsUnknownBlock(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{rpcErr{-32000, "unknown block"}, true},
+		{rpcErr{-32000, "block not found: 0x12"}, true},
+		{rpcErr{-32001, "Block 0x12 could not be found"}, true},
+		{rpcErr{-32601, "the method eth_getLogs does not exist/is not available: not found"}, false},
+		{rpcErr{-32000, "internal error"}, false},
+		{fmt.Errorf("dial tcp: connection refused"), false},
+		{nil, false},
+	} {
+		if got := isUnknownBlock(tc.err); got != tc.want {
+			t.Errorf("isUnknownBlock(%v) = %t, want %t", tc.err, got, tc.want)
+		}
 	}
 }

@@ -34,9 +34,11 @@
 //     of each range's last block is read (for the checkpoint hash), plus headers of blocks whose logs
 //     lack blockTimestamp (recent geth includes it in every log).
 //   - Unfinalised blocks are read with their headers (batched), which must link to each other and
-//     to the stored hash of the checkpoint; every log must carry its header's block hash, and the
-//     last header is read again after the logs, so the logs provably come from the branch whose
-//     hashes are stored. Up to MaxLiveBlocks blocks go in one transaction with all their hashes.
+//     to the stored hash of the checkpoint; their logs are read block by block, by block hash (see
+//     "Completeness" below), every log must carry its header's block hash, and the last header is
+//     read again after the logs, so the logs provably come from the branch whose hashes are
+//     stored. Up to MaxLiveBlocks blocks go in one transaction with all their hashes. Final ranges
+//     that end within 16 blocks of the head (a small finality depth) are read the same way.
 //   - New heads come from eth_subscribe newHeads when a websocket URL is configured; polling covers
 //     the time it is down and acts as a safety net while it is up. The head is always read over
 //     HTTP from the node the blocks come from.
@@ -52,6 +54,25 @@
 // are fetched in parallel, a range fetched before an earlier range committed an instance is
 // supplemented at commit time with just that instance's logs over the range. Instances are stored
 // in indexer_instances with their block and rolled back like events.
+//
+// # Completeness
+//
+// A node's answer to eth_getLogs over a block range is not proof that it holds every log of every
+// block in the range. go-ethereum's log index (v1.16+, "filtermaps"; the dev chain runs it) was
+// caught leaving out all logs of a busy block it had just indexed (500 to 3,500 logs, up to 8
+// blocks below the head), for a moment and for every client that asked, while the block's header,
+// hash and receipts were right and the same query by block hash returned them all. A range
+// answer is only checked against the headers, so such a block was committed without its events
+// and never read again: that is how ent_beneficiaries once held allocation 0 for beneficiary #2500
+// of the API's 10,000-beneficiary distribution (every allocation of the block was lost). The
+// unfinalised path therefore asks for logs by block hash (EIP-234), which nodes answer from the
+// block's receipts (go-ethereum never uses its log index for it), one call per block, up to
+// Concurrency at a time; a block whose logsBloom proves that it holds no log of ours is not asked
+// for (an all-zero bloom proves nothing: a node might not fill it). A node that does not know the
+// hash (a lagging backend) is waited for. Final ranges deeper than 16 blocks are still read by
+// range: in stress runs that showed the fault (clients polling ranges near the head of the dev
+// chain, compared with receipts) it never touched a block that deep, and a backfill cannot
+// afford a call per block. TestFreshBlockLogsOmitted plays such a node through a proxy.
 //
 // # Adaptive ranges and retries
 //

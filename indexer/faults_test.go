@@ -97,8 +97,13 @@ func TestAdaptiveRange(t *testing.T) {
 			if refused == 0 {
 				t.Fatal("the proxy never refused a range")
 			}
+			// The gauge shows where the backfill left the size (unfinalised blocks are read by
+			// block hash): at the limit, or one growth step above it after a run of successes
+			// that no refusal has followed yet.
+			step := func(n float64) float64 { return max(float64(int(n)/4), 1) }
 			size := gauge(t, reg, "rahat_indexer_range_size_blocks")
-			if size > float64(tc.limit) || (tc.want > 0 && size != tc.want) {
+			lim := float64(tc.limit)
+			if size > lim+step(lim) || (tc.want > 0 && size != tc.want && size != tc.want+step(tc.want)) {
 				t.Fatalf("range size %v after refusals over %d blocks (want %v)", size, tc.limit, tc.want)
 			}
 			assertFresh(t, db, w)

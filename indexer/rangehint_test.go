@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/rpc"
@@ -53,6 +54,7 @@ func TestClassify(t *testing.T) {
 		{rpcErr{-32005, "rate limit exceeded"}, outcomeRateLimited},
 		{rpcErr{-32601, "method not found"}, outcomeInvalid},
 		{rpcErr{-32000, "header not found"}, outcomeError},
+		{fmt.Errorf("block 7: %w", &blockNotFound{rpcErr{-32000, "unknown block"}}), outcomeNotFound},
 	} {
 		if got := classify(tc.err); got != tc.want {
 			t.Errorf("classify(%v) = %s, want %s", tc.err, got, tc.want)

@@ -24,6 +24,9 @@ type header struct {
 	Hash       common.Hash    `json:"hash"`
 	ParentHash common.Hash    `json:"parentHash"`
 	Time       hexutil.Uint64 `json:"timestamp"`
+	// Bloom is the block's logsBloom: it proves the absence of our logs in most quiet blocks, so
+	// that the unfinalised path need not ask for them (see run.blockLogs).
+	Bloom types.Bloom `json:"logsBloom"`
 }
 
 // node wraps an HTTP JSON-RPC client with per-request timeouts, retries with exponential backoff and
@@ -48,12 +51,24 @@ const (
 	outcomeConn        = "connection_error"
 	outcomeTooLarge    = "range_too_large"
 	outcomeInvalid     = "invalid_request"
+	outcomeNotFound    = "block_not_found"
 	outcomeError       = "error"
 )
+
+// blockNotFound is a node's answer to a request by block hash for a block it does not have (a
+// load-balanced backend behind the others, or a block already reorganised away).
+type blockNotFound struct{ err error }
+
+func (e *blockNotFound) Error() string { return e.err.Error() }
+func (e *blockNotFound) Unwrap() error { return errNotYet }
 
 func classify(err error) string {
 	if err == nil {
 		return outcomeOK
+	}
+	var nf *blockNotFound
+	if errors.As(err, &nf) {
+		return outcomeNotFound
 	}
 	if _, ok := parseRangeError(err); ok {
 		return outcomeTooLarge
@@ -112,7 +127,7 @@ func (n *node) retry(ctx context.Context, method string, fn func(ctx context.Con
 		switch outcome {
 		case outcomeOK:
 			return nil
-		case outcomeTooLarge, outcomeInvalid:
+		case outcomeTooLarge, outcomeInvalid, outcomeNotFound:
 			return fmt.Errorf("%s: %w", method, err)
 		}
 		if attempt+1 >= n.retries {
@@ -199,10 +214,11 @@ func (n *node) headers(ctx context.Context, nums []uint64) ([]*header, error) {
 	return out, nil
 }
 
-// logFilter is the JSON form of an eth_getLogs filter.
+// logFilter is the JSON form of an eth_getLogs filter: a block range, or one block by hash.
 type logFilter struct {
-	FromBlock hexutil.Uint64   `json:"fromBlock"`
-	ToBlock   hexutil.Uint64   `json:"toBlock"`
+	FromBlock *hexutil.Uint64  `json:"fromBlock,omitempty"`
+	ToBlock   *hexutil.Uint64  `json:"toBlock,omitempty"`
+	BlockHash *common.Hash     `json:"blockHash,omitempty"`
 	Address   []common.Address `json:"address,omitempty"`
 	Topics    [][]common.Hash  `json:"topics,omitempty"`
 }
@@ -210,20 +226,8 @@ type logFilter struct {
 // getLogs runs one eth_getLogs. A node's "range too large" answer comes back as *rangeError
 // without retries: the caller splits the range.
 func (n *node) getLogs(ctx context.Context, from, to uint64, addrs []common.Address, topics []common.Hash) ([]types.Log, error) {
-	var logs []types.Log
-	f := logFilter{FromBlock: hexutil.Uint64(from), ToBlock: hexutil.Uint64(to), Address: addrs}
-	if len(topics) > 0 {
-		f.Topics = [][]common.Hash{topics}
-	}
-	err := n.retry(ctx, "eth_getLogs", func(ctx context.Context) error {
-		logs = nil
-		if n.logs != nil {
-			var err error
-			logs, err = n.logs.getLogs(ctx, f)
-			return err
-		}
-		return n.c.CallContext(ctx, &logs, "eth_getLogs", f)
-	})
+	f := logFilter{FromBlock: (*hexutil.Uint64)(&from), ToBlock: (*hexutil.Uint64)(&to), Address: addrs}
+	logs, err := n.runLogs(ctx, f, topics)
 	if err != nil {
 		if re, ok := parseRangeError(err); ok {
 			re.from, re.to = from, to
@@ -232,4 +236,48 @@ func (n *node) getLogs(ctx context.Context, from, to uint64, addrs []common.Addr
 		return nil, fmt.Errorf("fetching logs %d-%d: %w", from, to, err)
 	}
 	return logs, nil
+}
+
+// getBlockLogs runs one eth_getLogs for the block with this hash. Nodes answer it from the block's
+// receipts (go-ethereum: never from its log index), and only with logs of that very block. A node
+// that does not have the block answers errNotYet.
+func (n *node) getBlockLogs(ctx context.Context, hash common.Hash, addrs []common.Address, topics []common.Hash) ([]types.Log, error) {
+	logs, err := n.runLogs(ctx, logFilter{BlockHash: &hash, Address: addrs}, topics)
+	if err != nil {
+		return nil, fmt.Errorf("fetching logs of block %s: %w", hash, err)
+	}
+	return logs, nil
+}
+
+func (n *node) runLogs(ctx context.Context, f logFilter, topics []common.Hash) ([]types.Log, error) {
+	var logs []types.Log
+	if len(topics) > 0 {
+		f.Topics = [][]common.Hash{topics}
+	}
+	err := n.retry(ctx, "eth_getLogs", func(ctx context.Context) error {
+		logs = nil
+		var err error
+		if n.logs != nil {
+			logs, err = n.logs.getLogs(ctx, f)
+		} else {
+			err = n.c.CallContext(ctx, &logs, "eth_getLogs", f)
+		}
+		if f.BlockHash != nil && isUnknownBlock(err) {
+			return &blockNotFound{err}
+		}
+		return err
+	})
+	return logs, err
+}
+
+// isUnknownBlock recognises the answers of nodes asked for logs of a block they do not have:
+// go-ethereum "unknown block", Erigon "block not found", Nethermind "... could not be found".
+func isUnknownBlock(err error) bool {
+	var re rpc.Error
+	if err == nil || !errors.As(err, &re) || re.ErrorCode() == -32601 { // -32601: method not found
+		return false
+	}
+	msg := strings.ToLower(re.Error())
+	return strings.Contains(msg, "unknown block") || strings.Contains(msg, "not found") ||
+		strings.Contains(msg, "could not be found")
 }
