@@ -30,6 +30,15 @@
 // is described (BAD_USER_INPUT, QUERY_TOO_DEEP, QUERY_TOO_COMPLEX, TIMEOUT); an internal failure
 // is logged with its detail and reported only as "internal error" (INTERNAL_SERVER_ERROR).
 //
+// # Fast path
+//
+// A POSTed query whose root fields all read scalars of one entity (a list, a lookup by id, a
+// connection) is answered by the HTTP handler itself (fastpath_http.go): the document is parsed,
+// validated and planned once, and each request binds its variables, checks the limits, runs the
+// engine's statements and writes the JSON straight from the rows Postgres sends (fastpath.go,
+// fastpath_write.go), byte for byte what gqlgen writes. Everything else, and every request that
+// would end in an error, goes through gqlgen as before; the fast path never writes an error.
+//
 // # Batching (no N+1)
 //
 // Relations of derived entities (a project's beneficiaries, a claim's beneficiary ...) are read
@@ -53,6 +62,7 @@
 //	subscribe.go        the dispatcher of a Server: takes the hub's events in order
 //	subscribe_plan.go   a subscription document turned into the equivalent Query document
 //	subscribe_group.go  groups of identical subscriptions: their reads and their state
+//	subscribe_filter*.go where filters evaluated against a commit's new rows (which groups to skip)
 //	subscribe_conn.go   connections, their bounded outboxes, and the writer pool
 //
 // Live query, not a resolver stream. gqlgen runs a subscription as a resolver that returns a
@@ -80,12 +90,29 @@
 // would grow with every subscription's history.
 //
 // Which blocks touch a group: an event entity with no relation in its selection or filter only
-// when its table got rows (Notification.Tables); derived entities (built by the indexer's handler
-// from events) when the commit had any event; an entity with a column computed from the block's
-// time on every block; every group after a reorg or a catch-up (tables unknown). An untouched
-// group only moves its block. RESULT pushes only when the bytes differ from the last pushed.
-// Filters are not evaluated in memory against the commit's rows (the notice does not carry them):
-// a filtered subscription is re-read when its table changed and pushes only if its result did.
+// when its table got rows (Notification.Tables) that may match its filter (below); derived
+// entities (built by the indexer's handler from events) when the commit had any event; an entity
+// with a column computed from the block's time on every block; every group after a reorg or a
+// catch-up (tables unknown). An untouched group only moves its block. RESULT pushes only when the
+// bytes differ from the last pushed.
+//
+// Filters in memory (subscribe_filter*.go). The notice does not carry rows, and 1,000 monitors
+// of one beneficiary each are 1,000 groups, so before the groups of an event run, the list stage
+// reads the new rows of each touched event table once (chain, blocks From..head, the columns the
+// filters on that table use; at most DefaultMaxScanRows, else none), and each group whose where
+// compiled (at plan time, with the scalars' own unmarshallers, so a value means what the SQL
+// compares) is re-read only if some new row may match it. An event table is append-only between
+// reorgs, so a block none of whose rows passes the filter cannot change a list, an aggregate or a
+// ROWS range of it: skipping is exact for RESULT and ROWS alike. The evaluator answers "may match"
+// or "does not match" and is conservative: equality, _not, _in, _not_in, the order operators on
+// numbers and bytea, eventType and and/or are decided; ids, relation filters, text patterns and
+// order, lists, computed columns, NULLs and _change_block are "may match". A group is never
+// skipped on a scan that does not cover what it has not seen: a reorg or catch-up (no scan), an
+// over-large range, a failed read, a replica whose checkpoint is behind the head (its missing rows
+// must not read as non-matching), a range that starts after the group's block. Derived entities
+// keep the table-level rule: their rows are versions written by the handler, and a filter on a
+// version's columns says nothing about whether an entity left the result, so they are re-read and
+// push only if their result changed.
 //
 // Memory. An idle websocket costs one goroutine (its reader, started fresh after the upgrade so
 // net/http's request goroutine and buffers go; operations are started on a short-lived goroutine

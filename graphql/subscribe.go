@@ -101,6 +101,7 @@ type subscriptions struct {
 	byField  map[string]*catalog.Entity // list and aggregate field names
 	upgrader websocket.Upgrader
 	writers  writers
+	filters  filterScan // reads a commit's new rows once for every filtered group
 
 	mu        sync.Mutex
 	groups    map[string]*group
@@ -136,6 +137,7 @@ func newSubscriptions(cfg Config, res *Resolver, reg *prometheus.Registry, auth 
 		changed: make(chan struct{}),
 	}
 	s.writers.max = s.lim.Writers
+	s.filters = filterScan{db: cfg.DB, limit: DefaultMaxScanRows}
 	for _, e := range res.cat.Entities {
 		s.byField[e.Plural] = e
 		s.byField[e.Plural+"Aggregate"] = e
@@ -236,13 +238,14 @@ func (s *subscriptions) listLoop(ctx context.Context) {
 			}
 			s.mu.Unlock()
 			evs := []seqEvent{ev}
+			cs := s.scanCommit(ctx, &ev, gs)
 			var wg sync.WaitGroup
 			for _, g := range gs {
 				sem <- struct{}{}
 				wg.Add(1)
 				go func() {
 					defer func() { <-sem; wg.Done() }()
-					g.advance(ctx, evs)
+					g.advance(ctx, evs, cs)
 				}()
 			}
 			wg.Wait()

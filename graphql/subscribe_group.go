@@ -226,20 +226,30 @@ func (g *group) join(ctx context.Context, sub *subscription) []byte {
 
 var errInternalJSON = []byte(`[{"message":"internal error","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]`)
 
-// touchedBy reports whether an announcing event may change the group's result.
-func (g *group) touchedBy(ev *seqEvent) bool {
+// touchedBy reports whether an announcing event may change the group's result, and whether it
+// was ruled out only by the group's filter (no new row of its table matches it: cs, the event's
+// scan, may be nil).
+func (g *group) touchedBy(ev *seqEvent, cs *commitScan) (touched, filtered bool) {
 	switch {
 	case g.plan.timed:
-		return true
+		return true, false
 	case g.plan.narrow:
-		return ev.Touches(g.plan.entity.Table)
+		if !ev.Touches(g.plan.entity.Table) {
+			return false, false
+		}
+		if cs.excludes(g, ev) {
+			return false, true
+		}
+		return true, false
 	}
-	return !ev.Empty()
+	return !ev.Empty(), false
 }
 
 // advance brings a list group up to the events it has not seen: the whole result again if it
 // changed (RESULT), or the rows of the blocks since (ROWS; after a reorg, since its ancestor).
-func (g *group) advance(ctx context.Context, evs []seqEvent) {
+// cs is the scan of the new rows of the last event (nil: none), which rules out filtered groups
+// no new row matches.
+func (g *group) advance(ctx context.Context, evs []seqEvent, cs *commitScan) {
 	g.readMu.Lock()
 	defer g.readMu.Unlock()
 	if g.chain == 0 {
@@ -249,7 +259,7 @@ func (g *group) advance(ctx context.Context, evs []seqEvent) {
 		}
 		g.chain = uint64(c)
 	}
-	var touched, announced bool
+	var touched, announced, filtered bool
 	var head live.Head
 	var received time.Time
 	low, last := ^uint64(0), uint64(0)
@@ -264,7 +274,8 @@ func (g *group) advance(ctx context.Context, evs []seqEvent) {
 		}
 		if ev.Announces() {
 			head, announced, received = ev.Head, true, ev.Received
-			touched = touched || g.touchedBy(ev)
+			t, f := g.touchedBy(ev, cs)
+			touched, filtered = touched || t, filtered || f
 		}
 	}
 	if last == 0 {
@@ -282,6 +293,9 @@ func (g *group) advance(ctx context.Context, evs []seqEvent) {
 		g.first(ctx, head.Number, received)
 		return
 	case !touched && !g.dirty:
+		if filtered {
+			g.s.m.skips.Inc()
+		}
 		g.at = head.Number
 		return
 	}

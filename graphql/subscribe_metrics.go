@@ -16,6 +16,8 @@ type liveMetrics struct {
 	delivery      prometheus.Histogram
 	reads         prometheus.Histogram
 	readErrors    prometheus.Counter
+	scans         *prometheus.CounterVec
+	skips         prometheus.Counter
 }
 
 func newLiveMetrics(reg *prometheus.Registry) (*liveMetrics, error) {
@@ -40,8 +42,12 @@ func newLiveMetrics(reg *prometheus.Registry) (*liveMetrics, error) {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16)}),
 		readErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "rahat_graphql_live_read_errors_total",
 			Help: "Live query reads that failed (retried on the next block)."}),
+		scans: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "rahat_graphql_live_filter_scans_total",
+			Help: "Reads of a commit's new rows of one table, shared by the filtered subscriptions on it, by outcome (ok; too_many, behind, error: every one re-reads)."}, []string{"outcome"}),
+		skips: prometheus.NewCounter(prometheus.CounterOpts{Name: "rahat_graphql_live_filter_skips_total",
+			Help: "List subscriptions not re-read after a commit to their table because none of its new rows matched their filter."}),
 	}
-	for _, c := range []prometheus.Collector{m.connections, m.subscriptions, m.groups, m.messages, m.drops, m.rejected, m.delivery, m.reads, m.readErrors} {
+	for _, c := range []prometheus.Collector{m.connections, m.subscriptions, m.groups, m.messages, m.drops, m.rejected, m.delivery, m.reads, m.readErrors, m.scans, m.skips} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering live metrics (one server with subscriptions per registry): %w", err)
 		}

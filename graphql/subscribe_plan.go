@@ -56,6 +56,9 @@ type livePlan struct {
 	// entity without relations or relation filters); timed one that changes with every block
 	// (a column computed from the block's time, such as Claim.state).
 	narrow, timed bool
+	// filter is, for a narrow subscription, its where argument compiled for evaluation against a
+	// commit's new rows (subscribe_filter.go); nil when there is none or it may match any row.
+	filter *rowFilter
 }
 
 // subscriptionRoot returns the one root field of a validated subscription.
@@ -112,6 +115,9 @@ func newLivePlan(oc *gql.OperationContext, cat *catalog.Catalog, byField map[str
 	p.narrow = e.Kind == catalog.Event && len(ents) == 1 && !nestedFilter(args["where"])
 	for x := range ents {
 		p.timed = p.timed || timeDependent(x)
+	}
+	if p.narrow && !p.timed {
+		p.filter = compileFilter(e, args["where"])
 	}
 
 	op := rewriteRoot(oc, f, f.Name, withoutArg(f.Arguments, "mode"), f.SelectionSet)
