@@ -65,6 +65,17 @@
 // on log-heavy blocks (roughly 110,000 instead of 130,000 logs/s sealed); set NoLogIndex where
 // sealing speed matters more. Reproduce: go test ./devchain -run '^$' -bench GetLogs -benchtime 3x
 //
+// # The log index and its readers
+//
+// go-ethereum's log index (filtermaps) is on, as on a real geth node (Config.NoLogIndex turns it
+// off), so eth_getLogs over a block range is answered the way production nodes answer it,
+// faults included: for a moment after sealing, a range answer can leave out every log of a fresh
+// busy block (seen with 500 to 3,500 logs, up to 8 blocks below the head) while the block's
+// header and receipts are right. A query by block hash (EIP-234) is answered from the receipts
+// and is complete. Anything that must see every log near the head (the indexer's unfinalised
+// blocks, test oracles) therefore reads by hash, block by block: internal/chainlogs.ByBlocks
+// does it for tests. See the indexer's doc.go, "Completeness".
+//
 // # Limits a client meets, as on a real geth
 //
 // Batches are limited to 1,000 calls and 25 MB of response ("response too large"), request

@@ -10,7 +10,6 @@ import (
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/rahataid/rahat/indexer"
 	"github.com/rahataid/rahat/indexer/internal/scenario"
 	"github.com/rahataid/rahat/indexer/schema"
+	"github.com/rahataid/rahat/internal/chainlogs"
 )
 
 // checkAgainstChain compares the index with what the chain itself says: the number of logs of
@@ -74,18 +74,10 @@ func checkAgainstChain(t *testing.T, ctx context.Context, db *pgxpool.Pool, w *s
 		}
 		// Block by block, by hash: a range answer can miss a block the node has just indexed
 		// (doc.go, "Completeness"), and this is the oracle.
-		var logs []types.Log
-		for n := w.DeployBlock; n <= head; n++ {
-			h, err := w.Client.HeaderByNumber(ctx, new(big.Int).SetUint64(n))
-			if err != nil {
-				t.Fatal(err)
-			}
-			hash := h.Hash()
-			part, err := w.Client.FilterLogs(ctx, ethereum.FilterQuery{BlockHash: &hash, Addresses: addrs})
-			if err != nil {
-				t.Fatal(err)
-			}
-			logs = append(logs, part...)
+		logs, err := chainlogs.ByBlocks(ctx, w.Client, ethereum.FilterQuery{FromBlock: new(big.Int).SetUint64(w.DeployBlock),
+			ToBlock: new(big.Int).SetUint64(head), Addresses: addrs})
+		if err != nil {
+			t.Fatal(err)
 		}
 		want := map[common.Hash]int{}
 		for _, l := range logs {

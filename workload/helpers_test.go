@@ -16,6 +16,7 @@ import (
 
 	"github.com/rahataid/rahat/contracts"
 	"github.com/rahataid/rahat/devchain"
+	"github.com/rahataid/rahat/internal/chainlogs"
 )
 
 // bench is a fresh dev chain, sealed on demand, with a client that talks to it over HTTP JSON-RPC as an
@@ -99,18 +100,14 @@ func (b *bench) play(t testing.TB, ctx context.Context, cfg Config) (*Deployment
 	return d, w, sum
 }
 
-// logs returns every log in [from, to], fetched in ranges small enough for bulk blocks.
+// logs returns every log matching q in [from, to], read block by block by hash: a range answer
+// of go-ethereum's log index can miss a busy block it has just indexed (see internal/chainlogs).
 func (b *bench) logs(t testing.TB, ctx context.Context, q ethereum.FilterQuery, from, to uint64) []types.Log {
 	t.Helper()
-	const step = 8
-	var out []types.Log
-	for lo := from; lo <= to; lo += step {
-		q.FromBlock, q.ToBlock = new(big.Int).SetUint64(lo), new(big.Int).SetUint64(min(lo+step-1, to))
-		part, err := b.client.FilterLogs(ctx, q)
-		if err != nil {
-			t.Fatalf("eth_getLogs %d-%d: %v", lo, min(lo+step-1, to), err)
-		}
-		out = append(out, part...)
+	q.FromBlock, q.ToBlock = new(big.Int).SetUint64(from), new(big.Int).SetUint64(to)
+	out, err := chainlogs.ByBlocks(ctx, b.client, q)
+	if err != nil {
+		t.Fatalf("reading logs %d-%d: %v", from, to, err)
 	}
 	return out
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +16,7 @@ import (
 	"github.com/rahataid/rahat/indexer"
 	"github.com/rahataid/rahat/indexer/entity"
 	"github.com/rahataid/rahat/indexer/schema"
+	"github.com/rahataid/rahat/internal/chainlogs"
 )
 
 // decoder turns logs into indexer.Events exactly as the indexer does (indexer/collect.go:
@@ -68,18 +68,10 @@ func (d *decoder) events(t testing.TB, ctx context.Context, w *world, from, to u
 	}
 	// Block by block, by hash: a range answer of go-ethereum's log index can miss a block it has
 	// just indexed (see the indexer's doc.go, "Completeness").
-	var logs []types.Log
-	for n := from; n <= to; n++ {
-		h, err := w.client.HeaderByNumber(ctx, new(big.Int).SetUint64(n))
-		if err != nil {
-			t.Fatalf("reading header %d: %v", n, err)
-		}
-		hash := h.Hash()
-		part, err := w.client.FilterLogs(ctx, ethereum.FilterQuery{BlockHash: &hash, Addresses: addrs})
-		if err != nil {
-			t.Fatalf("fetching logs of block %d: %v", n, err)
-		}
-		logs = append(logs, part...)
+	logs, err := chainlogs.ByBlocks(ctx, w.client, ethereum.FilterQuery{FromBlock: new(big.Int).SetUint64(from),
+		ToBlock: new(big.Int).SetUint64(to), Addresses: addrs})
+	if err != nil {
+		t.Fatalf("reading logs %d-%d: %v", from, to, err)
 	}
 	out := make([]indexer.Event, 0, len(logs))
 	for i := range logs {
