@@ -155,6 +155,10 @@ func ethConfig(cfg Config, keys []*ecdsa.PrivateKey) *ethconfig.Config {
 	conf.RPCTxFeeCap = 0 // big batch transactions can legitimately cost more than 1 ether in fees
 	conf.LogNoHistory = cfg.NoLogIndex
 	conf.TxPool.NoLocals = true
+	// The miner stops filling a block after Recommit (2 s by default) and seals what it has: on a
+	// loaded machine that cut blocks short, leaving transactions sent before Mine for a later block.
+	// A dev block must hold every pending transaction that fits, however slow the machine.
+	conf.Miner.Recommit = 10 * time.Minute
 	// A workload generator keeps thousands of transactions in flight from few accounts; geth's
 	// defaults (16 pending and 64 queued per account) would evict them.
 	conf.TxPool.AccountSlots = 4096

@@ -173,25 +173,34 @@ func (s *subscriptions) run(feed *live.Feed) {
 
 // dispatch takes events in order: newBlocks and reorgs messages go out at once (they need no
 // read), and the list stage is told.
+//
+// A baseline that gives the dispatcher a chain's first head goes to the list stage too, numbered
+// like any event: list groups made before it (a subscriber may join while the hub is still
+// connecting, or before the dispatcher has taken the baseline the hub already gave it) were made
+// without a head and have sent nothing; the list stage gives them their first result at the
+// baseline. Groups made after it start at that head and skip it (their seq is not below it).
 func (s *subscriptions) dispatch(ctx context.Context, evs []live.Event) {
 	for i := range evs {
 		ev := &evs[i]
 		s.mu.Lock()
 		if ev.Baseline {
-			if _, ok := s.heads[ev.ChainID]; !ok {
-				s.heads[ev.ChainID] = ev.Head
+			if _, ok := s.heads[ev.ChainID]; ok {
+				s.mu.Unlock()
+				continue
 			}
-			s.mu.Unlock()
-			continue
+			s.heads[ev.ChainID] = ev.Head
 		}
 		s.seq++
 		se := seqEvent{Event: *ev, seq: s.seq}
 		if ev.Announces() {
 			s.heads[ev.ChainID] = ev.Head
 		}
-		egs := make([]*group, 0, len(s.eventSubs))
-		for g := range s.eventSubs {
-			egs = append(egs, g)
+		var egs []*group
+		if !ev.Baseline { // a baseline is neither a new block nor a reorg
+			egs = make([]*group, 0, len(s.eventSubs))
+			for g := range s.eventSubs {
+				egs = append(egs, g)
+			}
 		}
 		s.mu.Unlock()
 		for _, g := range egs {

@@ -3,8 +3,12 @@ package graphql_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +31,19 @@ type liveServer struct {
 	close      func()
 }
 
-// serveLive starts a hub on db and a server on it; mod and hubMod adjust their configurations.
+// serveLive starts a hub on db and a server on it, and waits until the hub listens; mod and
+// hubMod adjust their configurations.
 func serveLive(t testing.TB, db *pgxpool.Pool, mod func(*graphql.Config), hubMod func(*live.Config)) *liveServer {
+	t.Helper()
+	ls := startLive(t, db, mod, hubMod)
+	if _, err := ls.hub.WaitFor(testCtx(t, 30*time.Second), func(s live.Status) bool { return s.Listening }); err != nil {
+		t.Fatalf("the hub does not listen: %v", err)
+	}
+	return ls
+}
+
+// startLive is serveLive without the wait: the hub may still be connecting when it returns.
+func startLive(t testing.TB, db *pgxpool.Pool, mod func(*graphql.Config), hubMod func(*live.Config)) *liveServer {
 	t.Helper()
 	hcfg := live.Config{Primary: db, Logger: testLogger(t), Registry: prometheus.NewRegistry(),
 		RetryBase: 10 * time.Millisecond, RetryMax: 100 * time.Millisecond}
@@ -67,11 +82,18 @@ func serveLive(t testing.TB, db *pgxpool.Pool, mod func(*graphql.Config), hubMod
 		hs.Close()
 	}
 	t.Cleanup(stop)
-	wctx := testCtx(t, 30*time.Second)
-	if _, err := hub.WaitFor(wctx, func(s live.Status) bool { return s.Listening }); err != nil {
-		t.Fatalf("the hub does not listen: %v", err)
-	}
 	return &liveServer{url: hs.URL + "/graphql", wsURL: "ws" + strings.TrimPrefix(hs.URL, "http") + "/graphql", srv: srv, hub: hub, reg: reg, close: stop}
+}
+
+// dumpOnTimeout writes every goroutine's stack to stderr when err is a timeout. The clients and
+// the server share the test process, so the dump shows where a message that never came is stuck
+// (a flaky read is then diagnosable from the one failing run).
+func dumpOnTimeout(err error) {
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() {
+		fmt.Fprintln(os.Stderr, "a live test client timed out; the goroutines:")
+		pprof.Lookup("goroutine").WriteTo(os.Stderr, 1) //nolint:errcheck // best effort
+	}
 }
 
 // wsMsg is a websocket message of either protocol.
@@ -145,6 +167,7 @@ func (w *wsClient) next(timeout time.Duration) wsMsg {
 	w.t.Helper()
 	m, err := w.read(timeout)
 	if err != nil {
+		dumpOnTimeout(err)
 		w.t.Fatalf("reading: %v", err)
 	}
 	return m

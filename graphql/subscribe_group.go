@@ -259,9 +259,9 @@ func (g *group) advance(ctx context.Context, evs []seqEvent, cs *commitScan) {
 		}
 		g.chain = uint64(c)
 	}
-	var touched, announced, filtered bool
-	var head live.Head
-	var received time.Time
+	var touched, announced, based, filtered bool
+	var head, base live.Head
+	var received, baseReceived time.Time
 	low, last := ^uint64(0), uint64(0)
 	for i := range evs {
 		ev := &evs[i]
@@ -269,6 +269,10 @@ func (g *group) advance(ctx context.Context, evs []seqEvent, cs *commitScan) {
 			continue
 		}
 		last = ev.seq
+		if ev.Baseline {
+			base, based, baseReceived = ev.Head, true, ev.Received
+			continue
+		}
 		if ev.Reorg != nil {
 			low, touched = min(low, ev.Reorg.Ancestor), true
 		}
@@ -286,11 +290,16 @@ func (g *group) advance(ctx context.Context, evs []seqEvent, cs *commitScan) {
 		g.at, g.cache = low, nil
 	}
 	switch {
+	case !g.known && announced:
+		g.first(ctx, head.Number, received)
+		return
+	case !g.known && based:
+		// The group was made before the dispatcher had the chain's baseline: its members are
+		// waiting for their first result, which is the one at the baseline.
+		g.first(ctx, base.Number, baseReceived)
+		return
 	case !announced:
 		g.dirty = g.dirty || touched
-		return
-	case !g.known:
-		g.first(ctx, head.Number, received)
 		return
 	case !touched && !g.dirty:
 		if filtered {

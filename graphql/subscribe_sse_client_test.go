@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,7 @@ func (c *sseClient) next(timeout time.Duration) (sseEvent, bool) {
 	case ev, ok := <-c.events:
 		return ev, ok
 	case <-t.C:
+		dumpOnTimeout(os.ErrDeadlineExceeded)
 		c.t.Fatalf("no server-sent event within %s", timeout)
 		return sseEvent{}, false
 	}

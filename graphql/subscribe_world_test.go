@@ -90,8 +90,17 @@ func (lw *liveWorld) mint(t testing.TB, amount int64, to ...common.Address) uint
 		}
 		o.Nonce.Add(o.Nonce, big.NewInt(1))
 	}
-	if _, err := lw.chain.Mine(testCtx(t, time.Minute), 1); err != nil {
+	hashes, err := lw.chain.Mine(testCtx(t, time.Minute), 1)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// A test that waits for rows the block does not hold would only time out; say so here.
+	block, err := lw.chain.Client().BlockByHash(testCtx(t, time.Minute), hashes[0])
+	if err != nil {
+		t.Fatalf("reading the minted block: %v", err)
+	}
+	if n := len(block.Transactions()); n != len(to) {
+		t.Fatalf("block %d holds %d of the %d mints sent", block.NumberU64(), n, len(to))
 	}
 	lw.waitHead(t)
 	return lw.chain.Head().Latest.Number
