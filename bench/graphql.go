@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -49,6 +50,7 @@ type gqlBench struct {
 	sqlPool *pgxpool.Pool // the baseline's
 	post    *gqlPoster    // for the suite's own queries (cursors)
 	url     string
+	sqlURL  string // the contrast's plain HTTP endpoint
 	holders [][]byte
 	ids     [][]byte // a sample of Transfer ids
 	tokens  [][]byte
@@ -84,10 +86,12 @@ func runGraphQLSuite(ctx context.Context, env *Env) ([]Result, error) {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", h)
+	mux.Handle("/sql/", b.sqlHandler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln) //nolint:errcheck // ends with Close
 	defer srv.Close()
 	b.url = "http://" + ln.Addr().String() + "/graphql"
+	b.sqlURL = "http://" + ln.Addr().String() + "/sql/"
 	b.post = newGQLPoster(b.url, 1)
 
 	var results []Result
@@ -118,6 +122,9 @@ type scenario struct {
 	name string
 	gql  loadSpec // Query, Var, Values, Fixed
 	sql  func(ctx context.Context, rng *rand.Rand) error
+	// bare is the same SQL behind a plain HTTP endpoint (graphql_sqlhttp.go), for contrast; floor
+	// is an HTTP endpoint that answers without the database.
+	bare, floor loadSpec
 	// targets: p99 bound (0: none) and GraphQL throughput as a share of SQL's.
 	p99Target  time.Duration
 	rateTarget float64
@@ -145,8 +152,10 @@ func (b *gqlBench) scenarios() []scenario {
 	pick := func(rng *rand.Rand, xs [][]byte) []byte { return xs[rng.IntN(len(xs))] }
 	return []scenario{
 		{
-			name: "by id",
-			gql:  loadSpec{Query: `query($id: ID!) { transfer(id: $id) { ` + transferCols + ` } }`, Var: "id", Values: hexAll(b.ids)},
+			name:  "by id",
+			gql:   loadSpec{Query: `query($id: ID!) { transfer(id: $id) { ` + transferCols + ` } }`, Var: "id", Values: hexAll(b.ids)},
+			bare:  loadSpec{URL: b.sqlURL + "transfer", Bare: true, Var: "id", Values: hexAll(b.ids)},
+			floor: loadSpec{URL: b.sqlURL + "none", Bare: true, Var: "id", Values: hexAll(b.ids)},
 			sql: func(ctx context.Context, rng *rand.Rand) error {
 				id := pick(rng, b.ids)
 				return scanTransfers(b.sqlPool.Query(ctx, transferSQL+` WHERE tx_hash = $1 AND log_index = $2 AND chain_id = $3`,
@@ -158,6 +167,7 @@ func (b *gqlBench) scenarios() []scenario {
 			name: "filtered page",
 			gql: loadSpec{Query: `query($to: Bytes!) { transfers(first: 100, where: {to: $to}, orderBy: blockNumber, orderDirection: desc) { ` + transferCols + ` } }`,
 				Var: "to", Values: hexAll(b.holders)},
+			bare: loadSpec{URL: b.sqlURL + "transfers", Bare: true, Var: "to", Values: hexAll(b.holders)},
 			sql: func(ctx context.Context, rng *rand.Rand) error {
 				return scanTransfers(b.sqlPool.Query(ctx, transferSQL+` WHERE chain_id = $1 AND "to" = $2 ORDER BY block_number DESC, log_index DESC LIMIT 100`,
 					gqlChain, pick(rng, b.holders)))
@@ -185,9 +195,11 @@ func (b *gqlBench) scenarios() []scenario {
 	}
 }
 
-// remote runs a GraphQL spec from a load generator process with the suite's clients and timing.
+// remote runs a spec from a load generator process with the suite's clients and timing (against
+// the GraphQL endpoint unless the spec names a URL).
 func (b *gqlBench) remote(ctx context.Context, spec loadSpec, period, d time.Duration) (loadStats, error) {
-	spec.URL, spec.Clients, spec.Period, spec.Warm, spec.D = b.url, gqlClients, period, b.warm, d
+	spec.URL = cmp.Or(spec.URL, b.url)
+	spec.Clients, spec.Period, spec.Warm, spec.D = gqlClients, period, b.warm, d
 	return runRemote(ctx, spec, b.cpu(ctx))
 }
 
@@ -210,7 +222,7 @@ func hexB(b []byte) string { return model.Bytes(b).String() }
 // RAHAT_BENCH_GRAPHQL_PROFILE=dir, the GraphQL runs write CPU profiles there (this process holds
 // the handler and the load generator).
 func (b *gqlBench) measure(ctx context.Context, sc scenario) ([]Result, error) {
-	var g, s loadStats
+	var g, s, h, f loadStats
 	for round := range 2 {
 		gr, err := b.profiled(sc.name, round, func() (loadStats, error) { return b.remote(ctx, sc.gql, 0, b.d/2) })
 		if err != nil {
@@ -221,16 +233,32 @@ func (b *gqlBench) measure(ctx context.Context, sc scenario) ([]Result, error) {
 			return nil, fmt.Errorf("sql: %w", err)
 		}
 		g, s = better(g, gr), better(s, sr)
+		if sc.bare.URL != "" {
+			hr, err := b.remote(ctx, sc.bare, 0, b.d/2)
+			if err != nil {
+				return nil, fmt.Errorf("sql over http: %w", err)
+			}
+			h = better(h, hr)
+		}
+		if sc.floor.URL != "" {
+			fr, err := b.remote(ctx, sc.floor, 0, b.d/2)
+			if err != nil {
+				return nil, fmt.Errorf("http floor: %w", err)
+			}
+			f = better(f, fr)
+		}
 	}
 	b.env.Log.Info("graphql: scenario", "name", sc.name, "graphql_p50", g.p50, "graphql_p99", g.p99, "graphql_rps", int(g.rate), "graphql_cpu", g.cpu, "client_cpu", g.clientCPU,
-		"sql_p50", s.p50, "sql_p99", s.p99, "sql_rps", int(s.rate), "sql_cpu", s.cpu, "load", loadAvg())
+		"sql_p50", s.p50, "sql_p99", s.p99, "sql_rps", int(s.rate), "sql_cpu", s.cpu,
+		"http_sql_rps", int(h.rate), "http_sql_cpu", h.cpu, "http_sql_client_cpu", h.clientCPU,
+		"http_floor_rps", int(f.rate), "http_floor_cpu", f.cpu, "http_floor_client_cpu", f.clientCPU, "load", loadAvg())
 	name := "graphql " + sc.name + fmt.Sprintf(" (%d clients)", gqlClients)
 	base := "hand-written SQL via pgx, same clients"
 	p99 := Result{Name: name + " p99", Value: ms(g.p99), Unit: "ms", Baseline: base, BaselineValue: ms(s.p99), Ratio: ms(g.p99) / ms(s.p99), Target: "none", Met: true}
 	if sc.p99Target > 0 {
 		p99.Target, p99.Met = fmt.Sprintf("< %d ms", sc.p99Target.Milliseconds()), g.p99 < sc.p99Target
 	}
-	return []Result{
+	rs := []Result{
 		{Name: name + " p50", Value: ms(g.p50), Unit: "ms", Baseline: base, BaselineValue: ms(s.p50), Ratio: ms(g.p50) / ms(s.p50), Target: "none", Met: true},
 		p99,
 		{Name: name + " throughput", Value: g.rate, Unit: "req/s", Baseline: base, BaselineValue: s.rate, Ratio: g.rate / s.rate,
@@ -239,7 +267,23 @@ func (b *gqlBench) measure(ctx context.Context, sc scenario) ([]Result, error) {
 		// if nothing else ran on it; a shared machine's other load does not move it much.
 		{Name: name + " throughput per CPU-second", Value: 1 / g.cpu.Seconds(), Unit: "req/cpu-s", Baseline: base, BaselineValue: 1 / s.cpu.Seconds(),
 			Ratio: s.cpu.Seconds() / g.cpu.Seconds(), Target: fmt.Sprintf(">= %.0f%% of SQL", 100*sc.rateTarget), Met: s.cpu.Seconds()/g.cpu.Seconds() >= sc.rateTarget},
-	}, nil
+	}
+	if h.n > 0 {
+		bare := "the same SQL behind a plain net/http + encoding/json endpoint, same clients"
+		rs = append(rs,
+			Result{Name: name + " throughput vs SQL over HTTP", Value: g.rate, Unit: "req/s", Baseline: bare, BaselineValue: h.rate, Ratio: g.rate / h.rate, Target: "none (contrast)", Met: true},
+			Result{Name: name + " throughput per CPU-second vs SQL over HTTP", Value: 1 / g.cpu.Seconds(), Unit: "req/cpu-s", Baseline: bare, BaselineValue: 1 / h.cpu.Seconds(),
+				Ratio: h.cpu.Seconds() / g.cpu.Seconds(), Target: "none (contrast)", Met: true})
+	}
+	if f.n > 0 {
+		// What HTTP alone costs the machine per request (server and load generator), and so the most
+		// GraphQL over HTTP could reach against SQL in process: SQL's CPU / (SQL's + HTTP's).
+		httpCPU := f.cpu + f.clientCPU
+		rs = append(rs, Result{Name: fmt.Sprintf("http floor: a fixed answer without the database (%d clients), CPU per request incl. load generator", gqlClients),
+			Value: float64(httpCPU.Microseconds()), Unit: "µs", Baseline: "graphql " + sc.name + ", same, incl. load generator", BaselineValue: float64((g.cpu + g.clientCPU).Microseconds()),
+			Ratio: float64(httpCPU) / float64(g.cpu+g.clientCPU), Target: fmt.Sprintf("none (SQL's CPU plus this allows at most %.2f of SQL's throughput)", float64(s.cpu)/float64(s.cpu+httpCPU)), Met: true})
+	}
+	return rs, nil
 }
 
 // better is the run with the higher throughput.

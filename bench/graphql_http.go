@@ -30,9 +30,10 @@ type rawPoster struct {
 }
 
 type rawConn struct {
-	c   net.Conn
-	r   *bufio.Reader
-	buf []byte // the last answer's body
+	c        net.Conn
+	r        *bufio.Reader
+	buf      []byte    // the last answer's body
+	deadline time.Time // of c, moved forward now and then rather than on every request
 }
 
 // newRawPoster returns a client for rawURL with up to conns connections (opened on first use).
@@ -50,11 +51,16 @@ func newRawPoster(rawURL string, conns int) (*rawPoster, error) {
 
 // rawRequest is a complete POST of a GraphQL document, ready to write.
 func rawRequest(rawURL, query string, vars map[string]any) ([]byte, error) {
+	return rawPost(rawURL, map[string]any{"query": query, "variables": vars})
+}
+
+// rawPost is a complete POST of v in JSON, ready to write.
+func rawPost(rawURL string, v any) ([]byte, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	body, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +84,7 @@ func (p *rawPoster) post(ctx context.Context, req []byte) error {
 		if err != nil {
 			return err
 		}
-		c.c, c.r = conn, bufio.NewReaderSize(conn, 16<<10)
+		c.c, c.r, c.deadline = conn, bufio.NewReaderSize(conn, 16<<10), time.Time{}
 	}
 	status, err := c.roundTrip(req)
 	if err != nil {
@@ -96,8 +102,11 @@ var errNoLength = errors.New("answer without Content-Length")
 
 // roundTrip writes req and reads the status, the headers and the body (by Content-Length).
 func (c *rawConn) roundTrip(req []byte) (int, error) {
-	if err := c.c.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
-		return 0, err
+	if now := time.Now(); c.deadline.Sub(now) < 20*time.Second {
+		c.deadline = now.Add(30 * time.Second)
+		if err := c.c.SetDeadline(c.deadline); err != nil {
+			return 0, err
+		}
 	}
 	if _, err := c.c.Write(req); err != nil {
 		return 0, err

@@ -37,6 +37,8 @@ type loadSpec struct {
 	Var     string         `json:"var,omitempty"`    // the variable set per request to one of Values
 	Values  []string       `json:"values,omitempty"` // chosen at random
 	Fixed   map[string]any `json:"fixed,omitempty"`  // the other variables
+	// Bare posts {Var: value} rather than a GraphQL request (the SQL endpoint of the contrast).
+	Bare bool `json:"bare,omitempty"`
 }
 
 // loadReport is a load generator's answer.
@@ -105,7 +107,12 @@ func prepareLoad(spec loadSpec) (*rawPoster, [][]byte, error) {
 		if spec.Var != "" {
 			vars[spec.Var] = v
 		}
-		if reqs[i], err = rawRequest(spec.URL, spec.Query, vars); err != nil {
+		if spec.Bare {
+			reqs[i], err = rawPost(spec.URL, vars)
+		} else {
+			reqs[i], err = rawRequest(spec.URL, spec.Query, vars)
+		}
+		if err != nil {
 			return nil, nil, err
 		}
 	}

@@ -82,7 +82,8 @@
 // not seen, Readers groups at a time. Each group keeps the block its state is at and the last
 // event number it reflects, guarded by a mutex that also serialises a joiner's first read with
 // the dispatcher's updates, so a new subscriber gets the result at block B and then exactly the
-// changes after B. Reads are pinned at the notified head, so a later commit never leaks into a
+// changes after B (a group made before the dispatcher has a chain's baseline gets its first
+// result at the baseline). Reads are pinned at the notified head, so a later commit never leaks into a
 // result early. ROWS reads the rows of the range (at, head] (_change_block at the head, through
 // the connection field's cursors, so a range larger than first is paged, not cut); a reorg
 // lowers at to its ancestor, so the rows above it come again from the new branch, after the reorgs
