@@ -7,7 +7,8 @@ const (
 	// networksSQL reads each indexed chain's checkpoint and the node's head as last seen. last_error
 	// is left out on purpose: it can quote an RPC URL, and provider URLs carry API keys.
 	networksSQL = `
-SELECT chain_id, network, indexed_block, indexed_timestamp, head_block, finalized_block,
+SELECT chain_id, network, indexed_block, indexed_timestamp, head_block,
+       nullif(greatest(finalized_block, -1), -1) AS finalized_block, -- negative: nothing final yet
        has_indexing_errors, deep_reorg, updated_at
 FROM indexer_chains
 ORDER BY chain_id`
