@@ -144,43 +144,27 @@ FROM txmgr_txs WHERE ref = ANY($1) ORDER BY id`
 // listDistributions lists the chain's distributions, oldest first, with the states their
 // transactions give them and those transactions, optionally of one project or in one state.
 func (s *Server) listDistributions(ctx context.Context, rq *request) (int, any, error) {
-	q := rq.r.URL.Query()
-	limit, after, e := page(q)
+	lq, e := requestListQuery(rq.r.URL.Query())
 	if e != nil {
 		return 0, nil, e
 	}
-	proj, e := optionalAddress(q, "project")
-	if e != nil {
-		return 0, nil, e
-	}
-	state, e := optionalState(q)
-	if e != nil {
-		return 0, nil, e
-	}
-	rows, err := s.cfg.Read.Query(ctx, listDistributionsSQL, "distribution:", int64(s.cfg.ChainID), proj, state, after, limit)
+	rows, err := s.cfg.Read.Query(ctx, listDistributionsSQL, "distribution:", int64(s.cfg.ChainID), lq.project, lq.state, lq.after, lq.limit)
 	if err != nil {
 		return 0, nil, dbError("listing distributions", err)
 	}
-	out := []distributionView{}
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (distributionView, error) {
 		v := distributionView{Txs: []txView{}}
 		var p, t []byte
 		var total pgtype.Numeric
 		var created time.Time
-		if err := rows.Scan(&v.ID, &p, &t, &v.State, &v.Error, &v.Beneficiaries, &total, &v.AddedOnChain, &created); err != nil {
-			rows.Close()
-			return 0, nil, dbError("listing distributions", err)
-		}
+		err := row.Scan(&v.ID, &p, &t, &v.State, &v.Error, &v.Beneficiaries, &total, &v.AddedOnChain, &created)
 		v.Project, v.Token, v.Total, v.CreatedAt = hexAddr(p), hexAddr(t), numString(total), ts(created)
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+		return v, err
+	})
+	if err != nil {
 		return 0, nil, dbError("listing distributions", err)
 	}
-	ids := make([]int64, len(out))
-	for i, v := range out {
-		ids[i] = v.ID
-	}
+	ids := viewIDs(out, func(v distributionView) int64 { return v.ID })
 	txs, err := s.txViews(ctx, "distribution", ids)
 	if err != nil {
 		return 0, nil, err
@@ -200,7 +184,7 @@ func (s *Server) listDistributions(ctx context.Context, rq *request) (int, any, 
 			out[i].Txs = append(out[i].Txs, tv)
 		}
 	}
-	return http.StatusOK, listView[distributionView]{Items: out, Next: nextAfter(out, limit, func(d distributionView) int64 { return d.ID })}, nil
+	return http.StatusOK, listView[distributionView]{Items: out, Next: nextAfter(out, lq.limit, func(d distributionView) int64 { return d.ID })}, nil
 }
 
 const itemsPerTxManySQL = `

@@ -165,51 +165,34 @@ ORDER BY o.id LIMIT $7`
 // listSettlements lists the calling vendor's settlements, oldest first, with their states and
 // transactions.
 func (s *Server) listSettlements(ctx context.Context, rq *request) (int, any, error) {
-	q := rq.r.URL.Query()
-	limit, after, e := page(q)
+	lq, e := requestListQuery(rq.r.URL.Query())
 	if e != nil {
 		return 0, nil, e
 	}
-	proj, e := optionalAddress(q, "project")
-	if e != nil {
-		return 0, nil, e
-	}
-	state, e := optionalState(q)
-	if e != nil {
-		return 0, nil, e
-	}
-	rows, err := s.cfg.Read.Query(ctx, listSettlementsSQL, "settlement:", int64(s.cfg.ChainID), rq.p.Vendor.Bytes(), proj, state, after, limit)
+	rows, err := s.cfg.Read.Query(ctx, listSettlementsSQL, "settlement:", int64(s.cfg.ChainID), rq.p.Vendor.Bytes(), lq.project, lq.state, lq.after, lq.limit)
 	if err != nil {
 		return 0, nil, dbError("listing settlements", err)
 	}
-	out := []settlementView{}
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (settlementView, error) {
 		v := settlementView{Txs: []txView{}}
 		var p, t []byte
 		var amount pgtype.Numeric
 		var created time.Time
-		if err := rows.Scan(&v.ID, &p, &t, &amount, &v.State, &v.Error, &created); err != nil {
-			rows.Close()
-			return 0, nil, dbError("listing settlements", err)
-		}
+		err := row.Scan(&v.ID, &p, &t, &amount, &v.State, &v.Error, &created)
 		v.Project, v.Token, v.Amount, v.CreatedAt = hexAddr(p), hexAddr(t), numString(amount), ts(created)
-		out = append(out, v)
-	}
-	if err := rows.Err(); err != nil {
+		return v, err
+	})
+	if err != nil {
 		return 0, nil, dbError("listing settlements", err)
 	}
-	ids := make([]int64, len(out))
-	for i, v := range out {
-		ids[i] = v.ID
-	}
-	txs, err := s.txViews(ctx, "settlement", ids)
+	txs, err := s.txViews(ctx, "settlement", viewIDs(out, func(v settlementView) int64 { return v.ID }))
 	if err != nil {
 		return 0, nil, err
 	}
 	for i := range out {
 		out[i].Txs = append(out[i].Txs, txs[ref("settlement", out[i].ID)]...)
 	}
-	return http.StatusOK, listView[settlementView]{Items: out, Next: nextAfter(out, limit, func(v settlementView) int64 { return v.ID })}, nil
+	return http.StatusOK, listView[settlementView]{Items: out, Next: nextAfter(out, lq.limit, func(v settlementView) int64 { return v.ID })}, nil
 }
 
 type totalsView struct {

@@ -150,3 +150,34 @@ func first(q map[string][]string, k string) string {
 	}
 	return ""
 }
+
+// requestQuery is what a list of requests (distributions, settlements) asks for in its query
+// string: a page, and optionally one project and one state.
+type requestQuery struct {
+	limit   int
+	after   int64
+	project []byte
+	state   *string
+}
+
+func requestListQuery(q map[string][]string) (requestQuery, *Error) {
+	var lq requestQuery
+	var e *Error
+	if lq.limit, lq.after, e = page(q); e != nil {
+		return lq, e
+	}
+	if lq.project, e = optionalAddress(q, "project"); e != nil {
+		return lq, e
+	}
+	lq.state, e = optionalState(q)
+	return lq, e
+}
+
+// viewIDs returns the ids of a list's views, for the reads that complete them.
+func viewIDs[V any](views []V, id func(V) int64) []int64 {
+	out := make([]int64, len(views))
+	for i, v := range views {
+		out[i] = id(v)
+	}
+	return out
+}

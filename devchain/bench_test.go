@@ -17,6 +17,8 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/rahataid/rahat/internal/evmtest"
 )
 
 // Shape of the benchmark chain: benchBlocks blocks after the deployment, each with one
@@ -203,7 +205,7 @@ func fillLogs(b *testing.B, ctx context.Context, c *Chain) (common.Address, uint
 	b.Helper()
 	key := c.Keys()[0]
 	ec := c.Client()
-	deploy := signTx(b, key, 0, nil, pingInitCode(), 200_000)
+	deploy := signTx(b, key, 0, nil, evmtest.PingInitCode(), 200_000)
 	if err := ec.SendTransaction(ctx, deploy); err != nil {
 		b.Fatal(err)
 	}
@@ -211,9 +213,9 @@ func fillLogs(b *testing.B, ctx context.Context, c *Chain) (common.Address, uint
 		b.Fatal(err)
 	}
 	ping := crypto.CreateAddress(crypto.PubkeyToAddress(key.PublicKey), 0)
-	gas := uint64(60_000 + 1_600*benchLogsPerBlock)
+	gas := uint64(60_000 + evmtest.PingGasPerLog*benchLogsPerBlock)
 	for i := range uint64(benchBlocks) {
-		if err := ec.SendTransaction(ctx, signTx(b, key, i+1, &ping, pingCall(benchLogsPerBlock), gas)); err != nil {
+		if err := ec.SendTransaction(ctx, signTx(b, key, i+1, &ping, evmtest.PingCall(benchLogsPerBlock), gas)); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := c.Mine(ctx, 1); err != nil {
@@ -234,14 +236,14 @@ func BenchmarkGetLogsSparse(b *testing.B) {
 			c := startChain(b, Config{NoLogIndex: !index})
 			key := c.Keys()[0]
 			ping := crypto.CreateAddress(crypto.PubkeyToAddress(key.PublicKey), 0)
-			if err := c.Client().SendTransaction(ctx, signTx(b, key, 0, nil, pingInitCode(), 200_000)); err != nil {
+			if err := c.Client().SendTransaction(ctx, signTx(b, key, 0, nil, evmtest.PingInitCode(), 200_000)); err != nil {
 				b.Fatal(err)
 			}
 			for i := range uint64(blocks / every) {
 				if _, err := c.Mine(ctx, every-1); err != nil {
 					b.Fatal(err)
 				}
-				if err := c.Client().SendTransaction(ctx, signTx(b, key, i+1, &ping, pingCall(10), 100_000)); err != nil {
+				if err := c.Client().SendTransaction(ctx, signTx(b, key, i+1, &ping, evmtest.PingCall(10), 100_000)); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := c.Mine(ctx, 1); err != nil {
@@ -249,7 +251,7 @@ func BenchmarkGetLogsSparse(b *testing.B) {
 				}
 			}
 			_, ec := dial(b, c.HTTPURL())
-			query := ethereum.FilterQuery{FromBlock: big.NewInt(0), Addresses: []common.Address{ping}, Topics: [][]common.Hash{{pingTopic}}}
+			query := ethereum.FilterQuery{FromBlock: big.NewInt(0), Addresses: []common.Address{ping}, Topics: [][]common.Hash{{evmtest.PingTopic}}}
 			want := 10 * blocks / every
 			for range 3 { // warm-up; lets the log index catch up
 				if logs, err := ec.FilterLogs(ctx, query); err != nil || len(logs) != want {

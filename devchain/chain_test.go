@@ -12,6 +12,8 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/rahataid/rahat/internal/evmtest"
 )
 
 func TestTransactionOverHTTP(t *testing.T) {
@@ -25,7 +27,7 @@ func TestTransactionOverHTTP(t *testing.T) {
 	ping := deployPing(t, ctx, c, rc, ec)
 
 	sender := c.Keys()[1]
-	tx := send(t, ctx, ec, sender, &ping, pingCall(3), 100_000)
+	tx := send(t, ctx, ec, sender, &ping, evmtest.PingCall(3), 100_000)
 	if _, err := ec.TransactionReceipt(ctx, tx.Hash()); !isNotFound(err) {
 		t.Fatalf("receipt before mining: %v, want not found (on-demand mode)", err)
 	}
@@ -39,7 +41,7 @@ func TestTransactionOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	logs, err := ec.FilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{ping}, Topics: [][]common.Hash{{pingTopic}}})
+	logs, err := ec.FilterLogs(ctx, ethereum.FilterQuery{Addresses: []common.Address{ping}, Topics: [][]common.Hash{{evmtest.PingTopic}}})
 	if err != nil {
 		t.Fatal(err)
 	}

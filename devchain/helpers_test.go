@@ -17,43 +17,9 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/rahataid/rahat/internal/evmtest"
 )
-
-// pingTopic is topic0 of the test contract's only event, Ping(address indexed sender, uint256 i).
-var pingTopic = crypto.Keccak256Hash([]byte("Ping(address,uint256)"))
-
-// pingInitCode returns the creation code of a tiny contract, hand-assembled so that this package
-// does not depend on the Solidity build: every call reads n from the first calldata word and
-// emits Ping(msg.sender, i) for i = 0..n-1.
-func pingInitCode() []byte {
-	runtime := []byte{
-		0x60, 0x00, 0x35, // PUSH1 0 CALLDATALOAD            [n]
-		0x60, 0x00, // PUSH1 0                               [i n]
-		0x5b,       // 0x05 JUMPDEST loop
-		0x81, 0x81, // DUP2 DUP2                             [i n i n]
-		0x10, 0x15, // LT ISZERO                             [!(i<n) i n]
-		0x60, 0x3e, 0x57, // PUSH1 end JUMPI                 [i n]
-		0x80, 0x60, 0x00, 0x52, // DUP1 PUSH1 0 MSTORE       mem[0:32] = i
-		0x33, // CALLER                                      [sender i n]
-		0x7f, // PUSH32 topic0
-	}
-	runtime = append(runtime, pingTopic.Bytes()...)
-	runtime = append(runtime,
-		0x60, 0x20, 0x60, 0x00, 0xa2, // PUSH1 32 PUSH1 0 LOG2
-		0x60, 0x01, 0x01, // PUSH1 1 ADD                     [i+1 n]
-		0x60, 0x05, 0x56, // PUSH1 loop JUMP
-		0x5b, 0x00, // 0x3e JUMPDEST end, STOP
-	)
-	if len(runtime) != 0x40 {
-		panic("ping runtime layout changed; fix the jump targets")
-	}
-	// Constructor: copy the runtime (which follows these 11 bytes) to memory and return it.
-	init := []byte{0x60, byte(len(runtime)), 0x80, 0x60, 0x0b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3}
-	return append(init, runtime...)
-}
-
-// pingCall returns calldata asking the ping contract for n logs.
-func pingCall(n int) []byte { return common.BigToHash(big.NewInt(int64(n))).Bytes() }
 
 // startChain starts a chain for one test and closes it when the test ends.
 func startChain(t testing.TB, cfg Config) *Chain {
@@ -165,7 +131,7 @@ func receipt(t testing.TB, ctx context.Context, ec *ethclient.Client, tx *types.
 // deployPing deploys the ping contract from key 0 and mines it.
 func deployPing(t testing.TB, ctx context.Context, c *Chain, rc *rpc.Client, ec *ethclient.Client) common.Address {
 	t.Helper()
-	tx := send(t, ctx, ec, c.Keys()[0], nil, pingInitCode(), 200_000)
+	tx := send(t, ctx, ec, c.Keys()[0], nil, evmtest.PingInitCode(), 200_000)
 	devMine(t, ctx, rc, 1)
 	return receipt(t, ctx, ec, tx).ContractAddress
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/rahataid/rahat/internal/evmtest"
 )
 
 // history is a chain where every block after the ping deployment holds one Ping transaction
@@ -39,7 +41,7 @@ func newHistory(t *testing.T, ctx context.Context, cfg Config, blocks int) *hist
 	h := &history{c: c, rc: rc, ec: ec, txs: map[uint64]*types.Transaction{}}
 	h.ping = deployPing(t, ctx, c, rc, ec)
 	for n := uint64(2); n <= uint64(blocks); n++ {
-		h.txs[n] = send(t, ctx, ec, c.Keys()[1], &h.ping, pingCall(2), 100_000)
+		h.txs[n] = send(t, ctx, ec, c.Keys()[1], &h.ping, evmtest.PingCall(2), 100_000)
 		devMine(t, ctx, rc, 1)
 	}
 	for n := range uint64(blocks) + 1 {
@@ -219,7 +221,7 @@ func TestReorgReplacesTransaction(t *testing.T) {
 	h := newHistory(t, ctx, Config{}, 6)
 	// A conflicting transaction: same sender and nonce as the first dropped one (block 5).
 	key := h.c.Keys()[1]
-	replacement := signTx(t, key, h.txs[5].Nonce(), &h.ping, pingCall(5), 200_000)
+	replacement := signTx(t, key, h.txs[5].Nonce(), &h.ping, evmtest.PingCall(5), 200_000)
 	raw, err := replacement.MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -252,7 +254,7 @@ func TestReorgBeforeHook(t *testing.T) {
 	var fresh *types.Transaction
 	res, err := h.c.Reorg(ctx, 2, 3, ReorgOptions{Before: func(ctx context.Context) error {
 		// Ordinary client code: the pool now answers nonces as of the ancestor.
-		fresh = send(t, ctx, h.ec, h.c.Keys()[1], &h.ping, pingCall(7), 200_000)
+		fresh = send(t, ctx, h.ec, h.c.Keys()[1], &h.ping, evmtest.PingCall(7), 200_000)
 		if fresh.Nonce() != h.txs[5].Nonce() {
 			return fmt.Errorf("nonce %d in Before, want %d (as of the ancestor)", fresh.Nonce(), h.txs[5].Nonce())
 		}

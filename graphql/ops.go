@@ -1,6 +1,7 @@
 package graphql
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -107,45 +108,98 @@ func firstRow[T any](rows []*T) *T {
 	return rows[0]
 }
 
-// Distribution answers distribution(id).
-func (r *queryResolver) Distribution(ctx context.Context, id string) (*model.Distribution, error) {
-	o := r.ops
-	if err := o.staff(ctx); err != nil {
-		return nil, err
+// who says which principals a root field admits.
+type who int
+
+const (
+	staffOnly    who = iota // admins and operators
+	staffVendors            // also vendors, whose reads are limited to their own rows
+)
+
+// request is what a root field settles before it reads: the caller's vendor scope (nil: every
+// vendor's rows), the chain served, and for a list its page.
+type request struct {
+	vendor      []byte
+	chain       int64
+	first, skip int
+}
+
+// admit authorises the caller, checks the page of a list (first and skip may be nil) and
+// resolves the chain, in that order: nothing is read for a caller who is not admitted.
+func (o *ops) admit(ctx context.Context, w who, first, skip *int) (request, error) {
+	var q request
+	var err error
+	if q.vendor, err = o.authorise(ctx, w); err != nil {
+		return q, err
+	}
+	if q.first, q.skip, err = o.page(first, skip); err != nil {
+		return q, err
+	}
+	q.chain, err = o.chain(ctx)
+	return q, err
+}
+
+// admitOne is admit for a field that reads one row by id.
+func (o *ops) admitOne(ctx context.Context, w who, id string) (request, int64, error) {
+	var q request
+	var err error
+	if q.vendor, err = o.authorise(ctx, w); err != nil {
+		return q, 0, err
 	}
 	n, err := parseID(id)
 	if err != nil {
-		return nil, err
+		return q, 0, err
 	}
-	chain, err := o.chain(ctx)
+	q.chain, err = o.chain(ctx)
+	return q, n, err
+}
+
+// authorise admits the principals w names and returns the caller's vendor scope.
+func (o *ops) authorise(ctx context.Context, w who) ([]byte, error) {
+	if w == staffVendors {
+		return o.vendorScope(ctx)
+	}
+	return nil, o.staff(ctx)
+}
+
+// attachTxs loads the transactions of rows in one read when the query selects them.
+func attachTxs[T any](ctx context.Context, o *ops, typeName, prefix string, rows []*T, key func(*T) int64, set func(*T, []*model.Transaction)) error {
+	if !opsSelects(ctx, typeName, "transactions") {
+		return nil
+	}
+	keys := rowKeys(rows, key)
+	txs, err := o.txsOf(ctx, prefix, keys)
+	if err != nil {
+		return err
+	}
+	for i, r := range rows {
+		set(r, txs[prefix+":"+strconv.FormatInt(keys[i], 10)])
+	}
+	return nil
+}
+
+// Distribution answers distribution(id).
+func (r *queryResolver) Distribution(ctx context.Context, id string) (*model.Distribution, error) {
+	q, n, err := r.ops.admitOne(ctx, staffOnly, id)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := queryAll(ctx, o.db, "a distribution", scanDistribution,
-		fmt.Sprintf(distributionSQL, "distribution", distributionOne), chain, n)
+	rows, err := queryAll(ctx, r.ops.db, "a distribution", scanDistribution,
+		fmt.Sprintf(distributionSQL, "distribution", distributionOne), q.chain, n)
 	return firstRow(rows), err
 }
 
 // Distributions answers distributions.
 func (r *queryResolver) Distributions(ctx context.Context, firstN, skip *int, orderDirection *string, where *model.DistributionFilter) ([]*model.Distribution, error) {
 	o := r.ops
-	if err := o.staff(ctx); err != nil {
-		return nil, err
-	}
-	f, s, err := o.page(firstN, skip)
+	q, err := o.admit(ctx, staffOnly, firstN, skip)
 	if err != nil {
 		return nil, err
 	}
-	chain, err := o.chain(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if where == nil {
-		where = &model.DistributionFilter{}
-	}
+	where = cmp.Or(where, &model.DistributionFilter{})
 	rows, err := queryAll(ctx, o.db, "distributions", scanDistribution,
 		fmt.Sprintf(distributionSQL, "distribution", fmt.Sprintf(distributionList, sqlDirection(orderDirection))),
-		chain, bytesArg(where.Project), stateFilter(where.State, where.StateIn), f, s)
+		q.chain, bytesArg(where.Project), stateFilter(where.State, where.StateIn), q.first, q.skip)
 	if err != nil {
 		return nil, err
 	}
@@ -158,152 +212,84 @@ func (r *queryResolver) Distributions(ctx context.Context, firstN, skip *int, or
 // ClaimRequest answers claimRequest(id); a vendor's query for another's claim finds nothing.
 func (r *queryResolver) ClaimRequest(ctx context.Context, id string) (*model.ClaimRequest, error) {
 	o := r.ops
-	vendor, err := o.vendorScope(ctx)
+	q, n, err := o.admitOne(ctx, staffVendors, id)
 	if err != nil {
 		return nil, err
 	}
-	n, err := parseID(id)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := o.chain(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := queryAll(ctx, o.db, "a claim request", scanClaim, fmt.Sprintf(claimSQL, claimOne), o.now(), chain, n, vendor)
+	rows, err := queryAll(ctx, o.db, "a claim request", scanClaim, fmt.Sprintf(claimSQL, claimOne), o.now(), q.chain, n, q.vendor)
 	return firstRow(rows), err
 }
 
 // ClaimRequests answers claimRequests; a vendor's list holds its own claims only.
 func (r *queryResolver) ClaimRequests(ctx context.Context, firstN, skip *int, orderDirection *string, where *model.ClaimRequestFilter) ([]*model.ClaimRequest, error) {
 	o := r.ops
-	vendor, err := o.vendorScope(ctx)
+	q, err := o.admit(ctx, staffVendors, firstN, skip)
 	if err != nil {
 		return nil, err
 	}
-	f, s, err := o.page(firstN, skip)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := o.chain(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if where == nil {
-		where = &model.ClaimRequestFilter{}
-	}
+	where = cmp.Or(where, &model.ClaimRequestFilter{})
 	rows, err := queryAll(ctx, o.db, "claim requests", scanClaim,
 		fmt.Sprintf(claimSQL, fmt.Sprintf(claimList, sqlDirection(orderDirection))),
-		o.now(), chain, bytesArg(where.Project), vendor, bytesArg(where.Vendor), bytesArg(where.Beneficiary),
-		stateFilter(where.State, where.StateIn), f, s)
+		o.now(), q.chain, bytesArg(where.Project), q.vendor, bytesArg(where.Vendor), bytesArg(where.Beneficiary),
+		stateFilter(where.State, where.StateIn), q.first, q.skip)
 	if err != nil {
 		return nil, err
 	}
-	if opsSelects(ctx, "ClaimRequest", "transactions") {
-		txs, err := o.txsOf(ctx, "claim", rowKeys(rows, func(c *model.ClaimRequest) int64 { return c.Key }))
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range rows {
-			c.Loaded = &model.OpsLoaded{Txs: txs["claim:"+c.ID]}
-		}
-	}
-	return nonNil(rows), nil
+	err = attachTxs(ctx, o, "ClaimRequest", "claim", rows, func(c *model.ClaimRequest) int64 { return c.Key },
+		func(c *model.ClaimRequest, txs []*model.Transaction) { c.Loaded = &model.OpsLoaded{Txs: txs} })
+	return nonNil(rows), err
 }
 
 // Settlement answers settlement(id); a vendor's query for another's settlement finds nothing.
 func (r *queryResolver) Settlement(ctx context.Context, id string) (*model.Settlement, error) {
 	o := r.ops
-	vendor, err := o.vendorScope(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, err := parseID(id)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := o.chain(ctx)
+	q, n, err := o.admitOne(ctx, staffVendors, id)
 	if err != nil {
 		return nil, err
 	}
 	rows, err := queryAll(ctx, o.db, "a settlement", scanSettlement,
-		fmt.Sprintf(settlementSQL, "settlement", settlementOne), chain, n, vendor)
+		fmt.Sprintf(settlementSQL, "settlement", settlementOne), q.chain, n, q.vendor)
 	return firstRow(rows), err
 }
 
 // Settlements answers settlements; a vendor's list holds its own settlements only.
 func (r *queryResolver) Settlements(ctx context.Context, firstN, skip *int, orderDirection *string, where *model.SettlementFilter) ([]*model.Settlement, error) {
 	o := r.ops
-	vendor, err := o.vendorScope(ctx)
+	q, err := o.admit(ctx, staffVendors, firstN, skip)
 	if err != nil {
 		return nil, err
 	}
-	f, s, err := o.page(firstN, skip)
-	if err != nil {
-		return nil, err
-	}
-	chain, err := o.chain(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if where == nil {
-		where = &model.SettlementFilter{}
-	}
+	where = cmp.Or(where, &model.SettlementFilter{})
 	rows, err := queryAll(ctx, o.db, "settlements", scanSettlement,
 		fmt.Sprintf(settlementSQL, "settlement", fmt.Sprintf(settlementList, sqlDirection(orderDirection))),
-		chain, bytesArg(where.Project), bytesArg(where.Vendor), vendor, stateFilter(where.State, where.StateIn), f, s)
+		q.chain, bytesArg(where.Project), bytesArg(where.Vendor), q.vendor, stateFilter(where.State, where.StateIn), q.first, q.skip)
 	if err != nil {
 		return nil, err
 	}
-	if opsSelects(ctx, "Settlement", "transactions") {
-		txs, err := o.txsOf(ctx, "settlement", rowKeys(rows, func(s *model.Settlement) int64 { return s.Key }))
-		if err != nil {
-			return nil, err
-		}
-		for _, s := range rows {
-			s.Loaded = &model.OpsLoaded{Txs: txs["settlement:"+s.ID]}
-		}
-	}
-	return nonNil(rows), nil
+	err = attachTxs(ctx, o, "Settlement", "settlement", rows, func(s *model.Settlement) int64 { return s.Key },
+		func(s *model.Settlement, txs []*model.Transaction) { s.Loaded = &model.OpsLoaded{Txs: txs} })
+	return nonNil(rows), err
 }
 
 // Transaction answers transaction(id).
 func (r *queryResolver) Transaction(ctx context.Context, id string) (*model.Transaction, error) {
-	o := r.ops
-	if err := o.staff(ctx); err != nil {
-		return nil, err
-	}
-	n, err := parseID(id)
+	q, n, err := r.ops.admitOne(ctx, staffOnly, id)
 	if err != nil {
 		return nil, err
 	}
-	chain, err := o.chain(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := queryAll(ctx, o.db, "a transaction", scanTx, fmt.Sprintf(txSQL, txOne), chain, n)
+	rows, err := queryAll(ctx, r.ops.db, "a transaction", scanTx, fmt.Sprintf(txSQL, txOne), q.chain, n)
 	return firstRow(rows), err
 }
 
 // Transactions answers transactions.
 func (r *queryResolver) Transactions(ctx context.Context, firstN, skip *int, orderDirection *string, where *model.TransactionFilter) ([]*model.Transaction, error) {
-	o := r.ops
-	if err := o.staff(ctx); err != nil {
-		return nil, err
-	}
-	f, s, err := o.page(firstN, skip)
+	q, err := r.ops.admit(ctx, staffOnly, firstN, skip)
 	if err != nil {
 		return nil, err
 	}
-	chain, err := o.chain(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if where == nil {
-		where = &model.TransactionFilter{}
-	}
-	rows, err := queryAll(ctx, o.db, "transactions", scanTx, fmt.Sprintf(txSQL, fmt.Sprintf(txList, sqlDirection(orderDirection))),
-		chain, stateFilter(where.State, where.StateIn), bytesArg(where.Signer), where.Kind, where.Ref, f, s)
+	where = cmp.Or(where, &model.TransactionFilter{})
+	rows, err := queryAll(ctx, r.ops.db, "transactions", scanTx, fmt.Sprintf(txSQL, fmt.Sprintf(txList, sqlDirection(orderDirection))),
+		q.chain, stateFilter(where.State, where.StateIn), bytesArg(where.Signer), where.Kind, where.Ref, q.first, q.skip)
 	return nonNil(rows), err
 }
 

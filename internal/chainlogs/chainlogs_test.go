@@ -19,39 +19,10 @@ import (
 
 	"github.com/rahataid/rahat/devchain"
 	"github.com/rahataid/rahat/internal/chainlogs"
+	"github.com/rahataid/rahat/internal/evmtest"
 )
 
-// tickTopic is topic 0 of every log the emitter writes; topic 1 is the log's number in its call.
-var tickTopic = crypto.Keccak256Hash([]byte("Tick(uint256)"))
-
-// emitterInitCode returns the creation code of a tiny contract, hand-assembled so that this
-// package needs no Solidity build: every call reads n from the first calldata word and emits
-// Tick(i) (i indexed, no data) for i = 0..n-1.
-func emitterInitCode() []byte {
-	runtime := []byte{
-		0x60, 0x00, 0x35, // PUSH1 0 CALLDATALOAD        [n]
-		0x60, 0x00, //       PUSH1 0                     [i n]
-		0x5b,       //       0x05 JUMPDEST loop
-		0x81, 0x81, //       DUP2 DUP2                   [i n i n]
-		0x10, 0x15, //       LT ISZERO                   [!(i<n) i n]
-		0x60, 0x3a, 0x57, // PUSH1 end JUMPI             [i n]
-		0x80, //             DUP1                        [i i n]
-		0x7f, //             PUSH32 tickTopic            [topic i i n]
-	}
-	runtime = append(runtime, tickTopic.Bytes()...)
-	runtime = append(runtime,
-		0x60, 0x00, 0x60, 0x00, // PUSH1 0 PUSH1 0       [0 0 topic i i n]
-		0xa2,             //       LOG2                  [i n]
-		0x60, 0x01, 0x01, //       PUSH1 1 ADD           [i+1 n]
-		0x60, 0x05, 0x56, //       PUSH1 loop JUMP
-		0x5b, 0x00, //             0x3a JUMPDEST end STOP
-	)
-	// Copy the runtime code that follows this 11-byte prefix into memory and return it.
-	init := []byte{0x60, byte(len(runtime)), 0x80, 0x60, 0x0b, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3}
-	return append(init, runtime...)
-}
-
-// fixture is a dev chain holding two emitters' logs in blocks of different weights.
+// fixture is a dev chain holding two Ping contracts' logs in blocks of different weights.
 type fixture struct {
 	chain *devchain.Chain
 	ec    *ethclient.Client
@@ -101,14 +72,14 @@ func setup(t *testing.T, ctx context.Context) *fixture {
 			t.Fatalf("mining: %v", err)
 		}
 	}
-	call := func(to common.Address, n int64) { send(&to, common.BigToHash(big.NewInt(n)).Bytes()) }
+	call := func(to common.Address, n int64) { send(&to, evmtest.PingCall(n)) }
 
-	da, db := send(nil, emitterInitCode()), send(nil, emitterInitCode())
+	da, db := send(nil, evmtest.PingInitCode()), send(nil, evmtest.PingInitCode())
 	mine()
 	for _, tx := range []*types.Transaction{da, db} {
 		r, err := f.ec.TransactionReceipt(ctx, tx.Hash())
 		if err != nil || r.Status != types.ReceiptStatusSuccessful {
-			t.Fatalf("deploying the emitter: receipt %v, %v", r, err)
+			t.Fatalf("deploying the ping contract: receipt %v, %v", r, err)
 		}
 	}
 	f.a, f.b = crypto.CreateAddress(crypto.PubkeyToAddress(key.PublicKey), 0), crypto.CreateAddress(crypto.PubkeyToAddress(key.PublicKey), 1)
@@ -190,7 +161,7 @@ func TestByBlocks(t *testing.T) {
 		{"everything", ethereum.FilterQuery{}, 0, f.head, 3 + 2 + 1500 + 1 + 4},
 		{"to the head", ethereum.FilterQuery{FromBlock: num(2)}, 2, f.head, 3 + 2 + 1500 + 1 + 4},
 		{"one address", ethereum.FilterQuery{FromBlock: num(0), ToBlock: num(f.head), Addresses: []common.Address{f.b}}, 0, f.head, 2 + 1 + 4},
-		{"topic position", ethereum.FilterQuery{FromBlock: num(1), ToBlock: num(f.head), Topics: [][]common.Hash{nil, {common.BigToHash(big.NewInt(1))}}}, 1, f.head, 1 + 1 + 3 + 1},
+		{"topic position", ethereum.FilterQuery{FromBlock: num(1), ToBlock: num(f.head), Topics: [][]common.Hash{nil, nil, {evmtest.PingNumber(1)}}}, 1, f.head, 1 + 1 + 3 + 1},
 		{"busy block alone", ethereum.FilterQuery{FromBlock: num(4), ToBlock: num(4), Addresses: []common.Address{f.a}}, 4, 4, 1500},
 		{"no match", ethereum.FilterQuery{FromBlock: num(0), ToBlock: num(f.head), Addresses: []common.Address{nowhere}}, 0, f.head, 0},
 	}
