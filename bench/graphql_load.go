@@ -181,8 +181,9 @@ func runLoad(ctx context.Context, clients int, warm, d time.Duration, do func(ct
 	return runPaced(ctx, clients, 0, warm, d, do, cpu)
 }
 
-// runPaced is runLoad where each client starts a request every period at most (0: at once), so
-// that latency is measured at a given load rather than at saturation.
+// runPaced is runLoad where each client starts a request every period (0: at once), so that
+// latency is measured at a given load rather than at saturation. A client that falls behind
+// sends at once and times the request from its slot, as wrk2 does.
 func runPaced(ctx context.Context, clients int, period, warm, d time.Duration, do func(ctx context.Context, rng *rand.Rand) error, cpu func() time.Duration) (loadStats, error) {
 	start := time.Now()
 	measureFrom, end := start.Add(warm), start.Add(warm+d)
@@ -206,16 +207,27 @@ func runPaced(ctx context.Context, clients int, period, warm, d time.Duration, d
 			var mine []time.Duration
 			bad := 0
 			next := start.Add(time.Duration(rng.Int64N(int64(period) + 1)))
+			var prevEnd time.Time
 			for ctx.Err() == nil {
-				if period > 0 {
-					time.Sleep(time.Until(next))
-					next = next.Add(period)
-				}
 				t0 := time.Now()
+				if period > 0 {
+					slot := next
+					next = next.Add(period)
+					if prevEnd.After(slot) {
+						// The previous answer came after this request's slot: time it from its
+						// slot, so that a stall counts for every request it held up (no
+						// coordinated omission). A late timer alone does not count.
+						t0 = slot
+					} else {
+						time.Sleep(time.Until(slot))
+						t0 = time.Now()
+					}
+				}
 				if t0.After(end) {
 					break
 				}
 				err := do(ctx, rng)
+				prevEnd = time.Now()
 				if t0.Before(measureFrom) {
 					continue
 				}

@@ -166,6 +166,7 @@ func NewServer(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	eng := query.NewEngine(cfg.DB, cat, int64(cfg.ChainID), cfg.Limits)
+	eng.OnMerge(func(reads int) { m.merged.Inc(); m.mergedReads.Add(float64(reads)) })
 	res := NewResolver(eng, cfg.Deployment)
 	res.ops = newOps(cfg.DB, cfg.Verifier, eng, cfg.ChainID, cfg.Logger)
 

@@ -13,6 +13,9 @@ import (
 type metrics struct {
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
+	// merged counts the statements that answered several concurrent reads, and those reads
+	// (query/coalesce.go).
+	merged, mergedReads prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -26,8 +29,16 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Name: "rahat_graphql_errors_total",
 			Help: "GraphQL errors by kind: user (bad query or argument), depth, complexity, timeout, cancelled, internal.",
 		}, []string{"kind"}),
+		merged: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rahat_graphql_merged_statements_total",
+			Help: "Statements that answered several concurrent reads of the same shape at once (the fast path's lookups and lists, under load).",
+		}),
+		mergedReads: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rahat_graphql_merged_reads_total",
+			Help: "Reads answered by merged statements; divided by rahat_graphql_merged_statements_total, the mean batch.",
+		}),
 	}
-	for i, c := range []prometheus.Collector{m.duration, m.errors} {
+	for i, c := range []prometheus.Collector{m.duration, m.errors, m.merged, m.mergedReads} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {
@@ -39,6 +50,10 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 				m.duration = are.ExistingCollector.(*prometheus.HistogramVec)
 			case 1:
 				m.errors = are.ExistingCollector.(*prometheus.CounterVec)
+			case 2:
+				m.merged = are.ExistingCollector.(prometheus.Counter)
+			case 3:
+				m.mergedReads = are.ExistingCollector.(prometheus.Counter)
 			}
 		}
 	}

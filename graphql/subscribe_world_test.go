@@ -3,13 +3,16 @@ package graphql_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"fmt"
 	"log/slog"
 	"math/big"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 
 	"github.com/rahataid/rahat/contracts/bindings"
 	"github.com/rahataid/rahat/devchain"
@@ -84,10 +87,13 @@ func (lw *liveWorld) opts(t testing.TB, offset uint64) *bind.TransactOpts {
 func (lw *liveWorld) mint(t testing.TB, amount int64, to ...common.Address) uint64 {
 	t.Helper()
 	o := lw.opts(t, 0)
+	var sent []*types.Transaction
 	for _, a := range to {
-		if _, err := lw.treasury.MintTokenAndSend(o, lw.token, a, big.NewInt(amount)); err != nil {
+		tx, err := lw.treasury.MintTokenAndSend(o, lw.token, a, big.NewInt(amount))
+		if err != nil {
 			t.Fatalf("minting: %v", err)
 		}
+		sent = append(sent, tx)
 		o.Nonce.Add(o.Nonce, big.NewInt(1))
 	}
 	hashes, err := lw.chain.Mine(testCtx(t, time.Minute), 1)
@@ -100,7 +106,15 @@ func (lw *liveWorld) mint(t testing.TB, amount int64, to ...common.Address) uint
 		t.Fatalf("reading the minted block: %v", err)
 	}
 	if n := len(block.Transactions()); n != len(to) {
-		t.Fatalf("block %d holds %d of the %d mints sent", block.NumberU64(), n, len(to))
+		// Seen once in a full package run under load and never reproduced: say where each
+		// transaction is, for the next time.
+		var where []string
+		for _, tx := range sent {
+			_, pending, err := lw.chain.Client().TransactionByHash(testCtx(t, time.Minute), tx.Hash())
+			where = append(where, fmt.Sprintf("nonce %d: in block %v, pending %v, err %v", tx.Nonce(), block.Transaction(tx.Hash()) != nil, pending, err))
+		}
+		t.Fatalf("block %d holds %d of the %d mints sent (base fee %v, gas used %d of %d):\n%s", block.NumberU64(), n, len(to),
+			block.BaseFee(), block.GasUsed(), block.GasLimit(), strings.Join(where, "\n"))
 	}
 	lw.waitHead(t)
 	return lw.chain.Head().Latest.Number

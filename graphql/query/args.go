@@ -12,6 +12,10 @@ type Limits struct {
 	MaxFirst int
 	// MaxSkip is the largest skip (TheGraph's hosted service: 5000). Deep pages should use cursors.
 	MaxSkip int
+	// CoalesceSlots is how many raw reads (the fast path's lookups and lists) of one statement
+	// text run alone at once before the next ones are merged into one statement (coalesce.go).
+	// 0 means CoalesceSlots; below 0, never.
+	CoalesceSlots int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -23,6 +27,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxSkip <= 0 {
 		l.MaxSkip = 5000
+	}
+	if l.CoalesceSlots == 0 {
+		l.CoalesceSlots = CoalesceSlots
 	}
 	return l
 }

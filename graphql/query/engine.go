@@ -28,14 +28,20 @@ type Engine struct {
 	mu    sync.Mutex
 	chain int64 // 0 until known
 
-	gets sync.Map // *catalog.Entity → the SQL of its lookup by id in the latest state
+	gets   sync.Map   // *catalog.Entity → the SQL of its lookup by id in the latest state
+	merger *coalescer // merges concurrent raw reads of one statement text (coalesce.go)
 }
 
 // NewEngine returns an engine on db. chainID selects the chain to serve; 0 serves the only chain in
 // indexer_chains (found on first use, an error while there are several).
 func NewEngine(db DB, cat *catalog.Catalog, chainID int64, limits Limits) *Engine {
-	return &Engine{db: db, cat: cat, chain: chainID, limits: limits.withDefaults()}
+	limits = limits.withDefaults()
+	return &Engine{db: db, cat: cat, chain: chainID, limits: limits, merger: newCoalescer(limits.CoalesceSlots)}
 }
+
+// OnMerge sets a function called with the number of reads each merged statement answers
+// (coalesce.go), for metrics. Call it before the engine serves.
+func (en *Engine) OnMerge(f func(reads int)) { en.merger.onMerge = f }
 
 // Catalog returns the engine's catalog.
 func (en *Engine) Catalog() *catalog.Catalog { return en.cat }

@@ -34,7 +34,7 @@ func ListRaw(ctx context.Context, en *Engine, e *catalog.Entity, a ListArgs, fn 
 	if err != nil {
 		return 0, err
 	}
-	return scanRaw(ctx, en, st, fn)
+	return en.merger.query(ctx, en, st, fn)
 }
 
 // GetRaw is Get handing the row's raw values to fn; found is false when there is none.
@@ -47,7 +47,7 @@ func GetRaw(ctx context.Context, en *Engine, e *catalog.Entity, id string, block
 	if err != nil {
 		return false, err
 	}
-	n, err := scanRaw(ctx, en, en.getStmt(chain, at, e, bs), fn)
+	n, err := en.merger.query(ctx, en, en.getStmt(chain, at, e, bs), fn)
 	return n > 0, err
 }
 
