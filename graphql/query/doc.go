@@ -35,4 +35,13 @@
 // Orders always end with the entity's key (block_number, log_index for events), so every order is
 // total and a cursor names one position; see sortKeys for the two rewrites that keep orders on
 // indexes. A missing event table (the indexer creates them at its start) reads as no rows.
+//
+// # Merging under load
+//
+// The raw reads run through a coalescer (coalesce.go): while a statement text has
+// Limits.CoalesceSlots executions in flight, further executions of the same text (the same query
+// shape with other values) wait for the next free slot together and run as one statement, the
+// original once per set of values in a lateral join over unnest(<one array per placeholder>).
+// Unloaded, every read runs alone; loaded, Postgres gets fewer, larger statements, which is where
+// most of a lookup's cost went (the round trip, not the index probe).
 package query
