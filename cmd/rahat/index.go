@@ -102,7 +102,7 @@ func newHandlers(ctx context.Context, n config.Network, log *slog.Logger, reg *p
 	if err != nil {
 		return nil, err
 	}
-	h, err := entity.New(entity.Config{Chain: chain, Logger: log.With("component", "entity", "network", n.Name), Registry: reg})
+	h, err := entity.New(entity.Config{Chain: chain, Logger: log.With("component", "entity", "network", n.Name), Registry: reg, Network: n.Name})
 	if err != nil {
 		return nil, err
 	}

@@ -23,6 +23,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Registry receives the rahat_entity_* collectors; nil uses a private registry.
 	Registry *prometheus.Registry
+	// Network labels the collectors (network="..."), as the indexer's own; handlers of several
+	// networks on one registry share the collectors and keep their figures apart.
+	Network string
 }
 
 // Validate reports what is missing.
@@ -39,9 +42,9 @@ func (c Config) Validate() error {
 type Handler struct {
 	chain      Chain
 	log        *slog.Logger
-	duration   *prometheus.HistogramVec
-	statements *prometheus.HistogramVec
-	versions   *prometheus.CounterVec
+	duration   prometheus.ObserverVec // by step
+	statements prometheus.ObserverVec // by table and step
+	versions   *prometheus.CounterVec // by table
 }
 
 var _ indexer.Handler = (*Handler)(nil)
@@ -57,36 +60,40 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Registry == nil {
 		cfg.Registry = prometheus.NewRegistry()
 	}
-	h := &Handler{
-		chain: cfg.Chain,
-		log:   cfg.Logger,
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "rahat_entity_handle_seconds",
-			Help:    "Time spent maintaining derived entities, per call, by step.",
-			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
-		}, []string{"step"}),
-		statements: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "rahat_entity_statement_seconds",
-			Help:    "Time of the statements that read and write entity versions, by table and step (load, remove, close, copy).",
-			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16),
-		}, []string{"table", "step"}),
-		versions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rahat_entity_versions_written_total",
-			Help: "Entity versions (and immutable entity rows) written, by table.",
-		}, []string{"table"}),
-	}
-	// Handlers of several indexers may share a registry: they then share the collectors.
+	duration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "rahat_entity_handle_seconds",
+		Help:    "Time spent maintaining derived entities, per call, by step.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"network", "step"})
+	statements := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "rahat_entity_statement_seconds",
+		Help:    "Time of the statements that read and write entity versions, by table and step (load, remove, close, copy).",
+		Buckets: prometheus.ExponentialBuckets(0.0002, 2, 16),
+	}, []string{"network", "table", "step"})
+	versions := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rahat_entity_versions_written_total",
+		Help: "Entity versions (and immutable entity rows) written, by table.",
+	}, []string{"network", "table"})
+	// Handlers of several indexers may share a registry: they then share the collectors, each
+	// with its own network label.
 	var err error
-	if h.duration, err = register(cfg.Registry, h.duration); err != nil {
+	if duration, err = register(cfg.Registry, duration); err != nil {
 		return nil, err
 	}
-	if h.statements, err = register(cfg.Registry, h.statements); err != nil {
+	if statements, err = register(cfg.Registry, statements); err != nil {
 		return nil, err
 	}
-	if h.versions, err = register(cfg.Registry, h.versions); err != nil {
+	if versions, err = register(cfg.Registry, versions); err != nil {
 		return nil, err
 	}
-	return h, nil
+	net := prometheus.Labels{"network": cfg.Network}
+	return &Handler{
+		chain:      cfg.Chain,
+		log:        cfg.Logger,
+		duration:   duration.MustCurryWith(net),
+		statements: statements.MustCurryWith(net),
+		versions:   versions.MustCurryWith(net),
+	}, nil
 }
 
 // register registers c, or returns the equal collector registered before.
