@@ -76,7 +76,13 @@ func runGraphQLSuite(ctx context.Context, env *Env) ([]Result, error) {
 	}
 	env.Log.Info("graphql: events loaded", "events", n, "took", time.Since(start).Round(time.Millisecond))
 
-	h, err := graphql.NewHandler(graphql.Config{DB: gqlPool, Logger: env.Log, Registry: prometheus.NewRegistry(), ChainID: gqlChain})
+	// As rahat serve: pages after a cursor read through a quarter-size pool with generic plans.
+	keyset, err := store.Open(ctx, url, store.PoolConfig{MaxConns: max(2, gqlPoolConns/4), GenericPlans: true})
+	if err != nil {
+		return nil, err
+	}
+	defer keyset.Close()
+	h, err := graphql.NewHandler(graphql.Config{DB: gqlPool, KeysetDB: keyset, Logger: env.Log, Registry: prometheus.NewRegistry(), ChainID: gqlChain})
 	if err != nil {
 		return nil, err
 	}

@@ -41,6 +41,10 @@ type Config struct {
 	// DB is the pool reads go through: the primary, or a read replica (`--read-database-url`).
 	// Required.
 	DB *pgxpool.Pool
+	// KeysetDB, when set, is a pool of the same database whose sessions use generic plans
+	// (store.PoolConfig.GenericPlans): connection pages after a cursor read through it, planned
+	// once instead of at every page (query.Engine.SetKeysetDB).
+	KeysetDB *pgxpool.Pool
 	// Logger receives internal errors with their detail (clients never see it); nil discards.
 	Logger *slog.Logger
 	// Registry receives the rahat_graphql_* collectors; nil uses a private registry.
@@ -167,6 +171,9 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	eng := query.NewEngine(cfg.DB, cat, int64(cfg.ChainID), cfg.Limits)
 	eng.OnMerge(func(reads int) { m.merged.Inc(); m.mergedReads.Add(float64(reads)) })
+	if cfg.KeysetDB != nil {
+		eng.SetKeysetDB(cfg.KeysetDB)
+	}
 	res := NewResolver(eng, cfg.Deployment)
 	res.ops = newOps(cfg.DB, cfg.Verifier, eng, cfg.ChainID, cfg.Logger)
 

@@ -28,6 +28,10 @@ type PoolConfig struct {
 	MaxConnIdleTime time.Duration
 	// ApplicationName shows in pg_stat_activity and the server log. Default "rahat".
 	ApplicationName string
+	// GenericPlans sets plan_cache_mode = force_generic_plan on every connection: each prepared
+	// statement is planned once, and partitions are pruned when it runs. For reads whose custom
+	// plans cost more to make than to run (GraphQL's keyset pages).
+	GenericPlans bool
 }
 
 // Validate reports the first invalid field, naming it.
@@ -86,6 +90,10 @@ func Open(ctx context.Context, url string, cfg PoolConfig) (*pgxpool.Pool, error
 	}
 	if cfg.ApplicationName != "" || pc.ConnConfig.RuntimeParams["application_name"] == "" {
 		pc.ConnConfig.RuntimeParams["application_name"] = cmp.Or(cfg.ApplicationName, "rahat")
+	}
+
+	if cfg.GenericPlans {
+		pc.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
 	}
 
 	where := fmt.Sprintf("%s:%d/%s", pc.ConnConfig.Host, pc.ConnConfig.Port, pc.ConnConfig.Database)

@@ -116,3 +116,26 @@ func withParams(conn string, kvs ...string) string {
 	}
 	return conn + " " + strings.Join(kvs, " ")
 }
+
+// TestOpenGenericPlans: GenericPlans sets plan_cache_mode on every connection; the default is
+// Postgres's own choice.
+func TestOpenGenericPlans(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	url := pgtest.NewURL(t)
+	for _, tt := range []struct {
+		generic bool
+		want    string
+	}{{true, "force_generic_plan"}, {false, "auto"}} {
+		pool, err := store.Open(ctx, url, store.PoolConfig{MaxConns: 2, GenericPlans: tt.generic})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mode string
+		err = pool.QueryRow(ctx, "SHOW plan_cache_mode").Scan(&mode)
+		pool.Close()
+		if err != nil || mode != tt.want {
+			t.Errorf("GenericPlans %v: plan_cache_mode %q (%v), want %q", tt.generic, mode, err, tt.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,8 +19,11 @@ import (
 // database is the open connection to Postgres: the writer pool, the read pool (a replica when configured,
 // else the same pool) and, in `rahat dev`, the private cluster behind them.
 type database struct {
-	Pool    *pgxpool.Pool
-	Read    *pgxpool.Pool
+	Pool *pgxpool.Pool
+	Read *pgxpool.Pool
+	// Keyset reads GraphQL's pages after a cursor from the read database, with generic plans
+	// (opened by openKeyset, for serve).
+	Keyset  *pgxpool.Pool
 	URL     string
 	poolCfg store.PoolConfig
 	cluster *pgcluster.Cluster
@@ -68,8 +72,28 @@ func openDatabase(ctx context.Context, cfg config.Config, log *slog.Logger, priv
 	return db, nil
 }
 
+// openKeyset opens the Keyset pool on the read database (the primary without a replica): a
+// quarter of database.max_conns, at least 2, closed when idle. Without a URL (a database made by
+// a test from a pool), pages read through the read pool.
+func (d *database) openKeyset(ctx context.Context, cfg config.Config) error {
+	url := cmp.Or(cfg.Database.ReadURL, d.URL)
+	if url == "" || d.Keyset != nil {
+		return nil
+	}
+	pc := store.PoolConfig{MaxConns: max(2, d.poolCfg.MaxConns/4), GenericPlans: true, ApplicationName: "rahat-graphql-keyset"}
+	pool, err := store.Open(ctx, url, pc)
+	if err != nil {
+		return fmt.Errorf("keyset pages' pool: %w", err)
+	}
+	d.Keyset = pool
+	return nil
+}
+
 // Close closes the pools and stops the private cluster, if any.
 func (d *database) Close() {
+	if d.Keyset != nil {
+		d.Keyset.Close()
+	}
 	if d.Read != nil && d.Read != d.Pool {
 		d.Read.Close()
 	}

@@ -79,7 +79,10 @@ func newServeMux(ctx context.Context, g *errgroup.Group, d serveDeps) (*http.Ser
 	// One token verifier for the REST API and GraphQL's operational fields (nil: no key configured).
 	authCfg := auth.Config{Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, HS256Secret: d.sec.JWT, JWKSFile: cfg.Auth.JWKSFile, JWKSURL: cfg.Auth.JWKSURL, Logger: log}
 	var verifier *auth.Verifier
-	gqlCfg := graphql.Config{DB: d.db.Read, Logger: log.With("component", "graphql"), Registry: d.reg, ChainID: chainID}
+	if err := d.db.openKeyset(ctx, cfg); err != nil {
+		return nil, err
+	}
+	gqlCfg := graphql.Config{DB: d.db.Read, KeysetDB: d.db.Keyset, Logger: log.With("component", "graphql"), Registry: d.reg, ChainID: chainID}
 	if len(d.sec.JWT) > 0 || cfg.Auth.JWKSFile != "" || cfg.Auth.JWKSURL != "" {
 		v, err := auth.NewVerifier(ctx, authCfg)
 		if err != nil {

@@ -16,6 +16,9 @@ import (
 type Stmt struct {
 	SQL  string
 	Args []any
+	// Keyset marks a page after (or before) a cursor: it runs on the engine's keyset pool, when
+	// it has one (Engine.SetKeysetDB).
+	Keyset bool
 }
 
 // builder accumulates one statement's parameters and hands out table aliases. Everything it

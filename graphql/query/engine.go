@@ -30,6 +30,7 @@ type Engine struct {
 
 	gets   sync.Map   // *catalog.Entity → the SQL of its lookup by id in the latest state
 	merger *coalescer // merges concurrent raw reads of one statement text (coalesce.go)
+	keyset DB         // keyset pages' pool (generic plans); nil: db
 }
 
 // NewEngine returns an engine on db. chainID selects the chain to serve; 0 serves the only chain in
@@ -42,6 +43,14 @@ func NewEngine(db DB, cat *catalog.Catalog, chainID int64, limits Limits) *Engin
 // OnMerge sets a function called with the number of reads each merged statement answers
 // (coalesce.go), for metrics. Call it before the engine serves.
 func (en *Engine) OnMerge(f func(reads int)) { en.merger.onMerge = f }
+
+// SetKeysetDB has pages after a cursor read through db, a pool of the same database whose
+// sessions use generic plans (store.PoolConfig.GenericPlans). Postgres otherwise plans a keyset
+// statement again at every execution: its custom plans prune partitions by the cursor's block, so
+// the generic plan always looks dearer, and the planning costs a page after a cursor about a
+// quarter more than the first page. A generic plan prunes the same partitions when it runs. Call
+// it before the engine serves.
+func (en *Engine) SetKeysetDB(db DB) { en.keyset = db }
 
 // Catalog returns the engine's catalog.
 func (en *Engine) Catalog() *catalog.Catalog { return en.cat }
@@ -99,7 +108,11 @@ func (en *Engine) scope(ctx context.Context, block *model.BlockHeight) (int64, m
 // query runs a statement. A missing table means the indexer has not created the event tables yet
 // (it does so at its start): that reads as no rows.
 func (en *Engine) query(ctx context.Context, st Stmt) (pgx.Rows, bool, error) {
-	rows, err := en.db.Query(ctx, st.SQL, st.Args...)
+	db := en.db
+	if st.Keyset && en.keyset != nil {
+		db = en.keyset
+	}
+	rows, err := db.Query(ctx, st.SQL, st.Args...)
 	if err != nil {
 		if undefinedTable(err) {
 			return nil, false, nil

@@ -96,7 +96,7 @@ func pageStmt(chain int64, at model.At, e *catalog.Entity, a PageArgs, first int
 	sb.WriteString(" WHERE " + and(b.scope(t, e), b.viaCurrent(t, e, b.keyConds(e, a.Where)), w, keyset))
 	sb.WriteString(" ORDER BY " + orderBySQL(keys, isDesc))
 	sb.WriteString(limitSQL(first+1, 0))
-	return Stmt{SQL: sb.String(), Args: b.args}, keys, nil
+	return Stmt{SQL: sb.String(), Args: b.args, Keyset: keyset != ""}, keys, nil
 }
 
 // relatedStmt builds the batched read of a relation for many parents at once. For a to-one
