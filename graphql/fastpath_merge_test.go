@@ -78,21 +78,6 @@ func TestFastPathMergedReads(t *testing.T) {
 	}
 }
 
-// counter reads a counter of the fast server's registry (0 when it has not been touched).
-func (fs *fastAndSlow) counter(t *testing.T, name string) float64 {
-	t.Helper()
-	mfs, err := fs.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			return mf.GetMetric()[0].GetCounter().GetValue()
-		}
-	}
-	return 0
-}
-
 // fetch is do for other goroutines than the test's: it returns its error.
 func fetch(url string, body []byte) (answer, error) {
 	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
