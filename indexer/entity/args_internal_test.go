@@ -78,8 +78,25 @@ func TestSharedRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h1.versions != h2.versions || h1.statements != h2.statements || h1.duration != h2.duration {
-		t.Fatal("the second handler did not reuse the registered collectors")
+	// Both count into the one registered collector (the same network: the same series).
+	h1.versions.WithLabelValues("projects").Add(1)
+	h2.versions.WithLabelValues("projects").Add(2)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var series int
+	var total float64
+	for _, mf := range mfs {
+		if mf.GetName() == "rahat_entity_versions_written_total" {
+			for _, m := range mf.GetMetric() {
+				series++
+				total += m.GetCounter().GetValue()
+			}
+		}
+	}
+	if series != 1 || total != 3 {
+		t.Fatalf("the second handler did not reuse the registered collectors: %d series, %v in all", series, total)
 	}
 	if _, err := New(Config{}); err == nil {
 		t.Fatal("New accepted a Config without Chain")
