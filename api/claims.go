@@ -198,6 +198,7 @@ type claimRow struct {
 	state, errText              string
 	claimID                     *big.Int
 	otpHash                     []byte
+	codeSalt                    []byte // the current code's secret salt (nil: an unsalted code)
 	codeExpires                 *time.Time
 	attempts, codes             int
 	createTx                    int64
@@ -207,7 +208,7 @@ type claimRow struct {
 
 const selectClaimCols = `
 SELECT id, vendor_id, beneficiary_id, project, token, vendor, beneficiary, amount, state, error, claim_id,
-       otp_hash, code_expires_at, attempts, codes_sent, create_tx, otp_tx, process_tx, created_at, updated_at
+       otp_hash, code_salt, code_expires_at, attempts, codes_sent, create_tx, otp_tx, process_tx, created_at, updated_at
 FROM api_claims`
 
 func scanClaim(row pgx.Row) (claimRow, error) {
@@ -215,7 +216,7 @@ func scanClaim(row pgx.Row) (claimRow, error) {
 	var p, t, v, b []byte
 	var amount, claimID pgtype.Numeric
 	err := row.Scan(&c.id, &c.vendorID, &c.benID, &p, &t, &v, &b, &amount, &c.state, &c.errText, &claimID,
-		&c.otpHash, &c.codeExpires, &c.attempts, &c.codes, &c.createTx, &c.otpTx, &c.processTx, &c.created, &c.updated)
+		&c.otpHash, &c.codeSalt, &c.codeExpires, &c.attempts, &c.codes, &c.createTx, &c.otpTx, &c.processTx, &c.created, &c.updated)
 	if err != nil {
 		return c, err
 	}
@@ -270,7 +271,8 @@ func (s *Server) submitCode(ctx context.Context, rq *request) (int, any, error) 
 		return 0, nil, err
 	}
 	code := strings.TrimSpace(in.Code)
-	want := contracts.OtpHash(code)
+	onChain := contracts.SaltedOtp(code, c.codeSalt)
+	want := contracts.OtpHash(onChain)
 	if len(code) != s.cfg.CodeDigits || strings.Trim(code, "0123456789") != "" || subtle.ConstantTimeCompare(want[:], c.otpHash) != 1 {
 		c.attempts++
 		if _, err := rq.tx.Exec(ctx, `UPDATE api_claims SET attempts = attempts + 1, updated_at = now() WHERE id = $1`, c.id); err != nil {
@@ -282,7 +284,7 @@ func (s *Server) submitCode(ctx context.Context, rq *request) (int, any, error) 
 			Message: fmt.Sprintf("the code is wrong; %d attempt(s) left", left),
 			Details: []FieldError{{Field: "code", Problem: "does not match"}}}
 	}
-	data, err := s.project.Pack("processClaim", c.claimID, code)
+	data, err := s.project.Pack("processClaim", c.claimID, onChain)
 	if err != nil {
 		return 0, nil, internal(err)
 	}

@@ -54,19 +54,22 @@
 // A claim is a row in api_claims moving creating -> code_sent -> processing -> processed (or
 // failed). createClaim is signed with the vendor's custodial key. When it is mined without a
 // revert, the worker reads the claim id from the receipt's ClaimCreated log, draws a code
-// (crypto/rand), and in one transaction enqueues addOtpToClaim(id, keccak256(code), expiry)
-// from the OTP server key, hands the code to the CodeSender (the SMS service's durable queue,
-// in the same transaction), and stores only keccak256(code) and the expiry. The code is then
-// nowhere but in the SMS queue. A submitted code is checked against the hash (constant time)
-// before anything is sent: wrong codes count against MaxAttempts, expired ones are refused, a
-// used one is a conflict; a code is accepted only once its hash is mined on chain. The right
-// code goes on chain in processClaim's call data, as the contract requires; that is public by
-// design, and happens only once the code is spent.
+// (crypto/rand) and a 16-byte salt, and in one transaction enqueues addOtpToClaim(id,
+// keccak256(code.salt), expiry) from the OTP server key (contracts.SaltedOtp), hands the code to
+// the CodeSender (the SMS service's durable queue, in the same transaction), and stores the hash,
+// the salt and the expiry. The code is then nowhere but in the SMS queue. A submitted code is
+// checked against the hash (constant time) before anything is sent: wrong codes count against
+// MaxAttempts, expired ones are refused, a used one is a conflict; a code is accepted only once
+// its hash is mined on chain. processClaim then gets the salted code in its call data, as the
+// contract requires; that is public, and happens only once the code is spent.
 //
-// The contract publishes keccak256(code), so a numeric code can be found by trying every value;
-// its expiry (CodeTTL, default 10 minutes) bounds how long that is worth doing. The code is
-// acted on once createClaim is mined rather than final (waiting 12 blocks at the counter is too
-// long); if a reorg re-mines createClaim under another id, the code lands on the wrong claim,
+// The salt is what keeps the code secret: the contract publishes the hash, and the hash of a
+// numeric code alone is reversed by trying every value. With 16 secret bytes in it, the vendor
+// who reads the hash cannot search it, and the right code reaches the chain only through the API,
+// whose attempts are counted. Codes sent before salts (code_salt NULL) are checked unsalted.
+//
+// The code is acted on once createClaim is mined rather than final (waiting 12 blocks at the
+// counter is too long); if a reorg re-mines createClaim under another id, the code lands on the wrong claim,
 // processClaim reverts, and the claim fails visibly: the vendor starts again.
 //
 // # The worker

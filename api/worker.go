@@ -230,7 +230,13 @@ func (s *Server) sendCode(ctx context.Context, tx pgx.Tx, c *claimRow) error {
 	if err != nil {
 		return internal(err)
 	}
-	hash := contracts.OtpHash(code)
+	// The chain gets the hash of the code and a secret salt: the hash of a short code alone could
+	// be reversed by trying every value (contracts.SaltedOtp).
+	salt := make([]byte, codeSaltBytes)
+	if _, err := rand.Read(salt); err != nil {
+		return internal(fmt.Errorf("drawing a code's salt: %w", err))
+	}
+	hash := contracts.OtpHash(contracts.SaltedOtp(code, salt))
 	data, err := s.project.Pack("addOtpToClaim", c.claimID, [32]byte(hash), chainExpiry)
 	if err != nil {
 		return internal(err)
@@ -246,14 +252,17 @@ func (s *Server) sendCode(ctx context.Context, tx pgx.Tx, c *claimRow) error {
 		return fmt.Errorf("handing the code to the SMS sender: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `
-UPDATE api_claims SET state = 'code_sent', otp_hash = $2, code_expires_at = $3, chain_expires_at = $4,
+UPDATE api_claims SET state = 'code_sent', otp_hash = $2, code_salt = $7, code_expires_at = $3, chain_expires_at = $4,
        codes_sent = $5, otp_tx = $6, updated_at = now()
-WHERE id = $1`, c.id, hash.Bytes(), expires, int64(chainExpiry), attempt, txID); err != nil {
+WHERE id = $1`, c.id, hash.Bytes(), expires, int64(chainExpiry), attempt, txID, salt); err != nil {
 		return fmt.Errorf("recording the code: %w", err)
 	}
-	c.state, c.otpHash, c.codeExpires, c.codes, c.otpTx = "code_sent", hash.Bytes(), &expires, attempt, &txID
+	c.state, c.otpHash, c.codeSalt, c.codeExpires, c.codes, c.otpTx = "code_sent", hash.Bytes(), salt, &expires, attempt, &txID
 	return nil
 }
+
+// codeSaltBytes is the size of a code's secret salt: 128 bits, beyond any search.
+const codeSaltBytes = 16
 
 // newCode draws a uniformly random numeric code of n digits.
 func newCode(n int) (string, error) {

@@ -2,6 +2,7 @@ package contracts
 
 import (
 	"crypto/ecdsa"
+	"encoding/hex"
 	"fmt"
 	"math/big"
 
@@ -14,10 +15,23 @@ import (
 // OtpHash is the hash RahatProject.addOtpToClaim expects for a one-time code: keccak256 of the code's
 // UTF-8 bytes. processClaim succeeds when the vendor submits the same code.
 //
-// The hash is public on chain, so a short numeric code can be found by trying every value; its expiry
-// bounds how long that is worth doing. The API should keep codes short-lived.
+// The hash is public on chain, so a short numeric code alone could be found by trying every value:
+// the API hashes SaltedOtp(code, salt) instead, with a secret salt of its own.
 func OtpHash(code string) common.Hash {
 	return crypto.Keccak256Hash([]byte(code))
+}
+
+// SaltedOtp is a one-time code as it goes on chain: the code the beneficiary reads out, a dot and
+// the hex of a secret salt the OTP server drew for it (the code alone when salt is empty).
+// addOtpToClaim gets OtpHash(SaltedOtp(code, salt)), and processClaim the salted string, which
+// the OTP server completes once the vendor has given the right code: until then the salt is known
+// to the OTP server only, and 16 bytes of it put the hash out of reach of trying every code. The
+// contract is unchanged: it compares keccak256 of whatever string processClaim receives.
+func SaltedOtp(code string, salt []byte) string {
+	if len(salt) == 0 {
+		return code
+	}
+	return code + "." + hex.EncodeToString(salt)
 }
 
 // offlineClaimTypeHash mirrors RahatProject.OFFLINE_CLAIM_TYPEHASH.

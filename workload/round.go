@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"github.com/ethereum/go-ethereum/core/types"
+
+	"github.com/rahataid/rahat/contracts"
 )
 
 // A code stays valid for an hour and a voucher for a day after the head's timestamp, plenty for a step.
@@ -206,7 +208,13 @@ func (w *Workload) planClaim(p *project) *txReq {
 	if v == nil || b == nil {
 		return nil
 	}
-	c := &claim{vendor: v, ben: b, amount: amount, code: fmt.Sprintf("%06d", w.rng.IntN(1_000_000))}
+	// As the API's OTP server does, the chain gets the code with a salt (contracts.SaltedOtp), drawn
+	// here from the workload's seed so that a run replays exactly.
+	salt := make([]byte, 16)
+	for i := range salt {
+		salt[i] = byte(w.salts.IntN(256))
+	}
+	c := &claim{vendor: v, ben: b, amount: amount, code: contracts.SaltedOtp(fmt.Sprintf("%06d", w.rng.IntN(1_000_000)), salt)}
 	w.hold(p, b)
 	w.spend(p, b, amount)
 	p.claims = append(p.claims, c)

@@ -18,13 +18,16 @@ import (
 // allocations, vendors' tokens, open claims) to choose only operations that succeed. It is not safe for
 // concurrent use, except for Summary.
 type Workload struct {
-	cfg  Config
-	d    *Deployment
-	s    *sender
-	log  *slog.Logger
-	rng  *rand.Rand
-	abi  abis
-	unit *big.Int // 10^Decimals
+	cfg Config
+	d   *Deployment
+	s   *sender
+	log *slog.Logger
+	rng *rand.Rand
+	// salts draws the claim codes' salts apart from rng, so that salting left every other draw of
+	// a seed's run as it was.
+	salts *rand.Rand
+	abi   abis
+	unit  *big.Int // 10^Decimals
 
 	admin      *actor // the deployer: treasury and factory admin, pays for gas
 	otp        *actor // the OTP server of every project
@@ -114,6 +117,7 @@ func New(ctx context.Context, b Backend, d *Deployment, admin *ecdsa.PrivateKey,
 	return &Workload{
 		cfg: cfg, d: d, s: s, log: s.log.With("component", "workload", "seed", cfg.Seed), abi: a,
 		rng:        rand.New(rand.NewPCG(uint64(cfg.Seed), 0x5241484154)), // "RAHAT"
+		salts:      rand.New(rand.NewPCG(uint64(cfg.Seed), 0x53414c54)),   // "SALT"
 		unit:       new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(cfg.Decimals)), nil),
 		admin:      s.funder,
 		otp:        derivedActor(cfg.Seed, "otp-server", 0),
