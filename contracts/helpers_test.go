@@ -134,11 +134,22 @@ func (c *chain) now() uint64 {
 	return h.Time
 }
 
-// advance moves the chain's clock forward by mining an empty block d later.
+// advance moves the chain's clock forward by mining an empty block d later. The simulated
+// backend refuses while its pool still lists a pending transaction, and the pool drops the ones
+// the last block mined on a background goroutine after the block: wait for that (every
+// transaction sent here was mined before advance is called), then adjust.
 func (c *chain) advance(d time.Duration) {
 	c.t.Helper()
-	if err := c.backend.AdjustTime(d); err != nil {
-		c.t.Fatalf("adjusting time: %v", err)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := c.backend.AdjustTime(d)
+		switch {
+		case err == nil:
+			return
+		case !strings.Contains(err.Error(), "non-empty block") || time.Now().After(deadline):
+			c.t.Fatalf("adjusting time: %v", err)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
