@@ -422,7 +422,12 @@ func TestOperationalStates(t *testing.T) {
 		}
 	}
 	w.gqlData(url, staff, `query($id: ID!) { transaction(id: $id) { `+txFields+` to } }`, map[string]any{"id": strconv.FormatInt(id, 10)}, &gt)
-	gt.Transaction.Items = nil // items are a distribution's view
+	// A distribution's transaction carries its beneficiaries' count wherever it is read; the
+	// REST outbox view has no items.
+	if last := rest.Transactions[len(rest.Transactions)-1]; gt.Transaction.Items == nil || *gt.Transaction.Items != last.Items {
+		t.Errorf("transaction %d: items %v, the distribution shows %d", id, gt.Transaction.Items, last.Items)
+	}
+	gt.Transaction.Items = nil
 	if !reflect.DeepEqual(gt.Transaction.canon(), restT.canon()) || gt.Transaction.Ref != restT.Ref ||
 		!strings.EqualFold(gt.Transaction.Signer, restT.Signer) || !strings.EqualFold(gt.Transaction.To, restT.To) {
 		t.Errorf("transaction differs:\ngraphql %+v\nrest    %+v", gt.Transaction, restT)
@@ -430,16 +435,20 @@ func TestOperationalStates(t *testing.T) {
 	var txs struct{ Transactions []gqlTx }
 	w.gqlData(url, staff, `query($s: Bytes) { transactions(first: 1000, where: {signer: $s, state: final}) { `+txFields+` } }`,
 		map[string]any{"s": w.operator.Hex()}, &txs)
-	seen := map[string]bool{}
+	seen := map[string]*int{}
 	for _, tx := range txs.Transactions {
 		if tx.State != "final" || !strings.EqualFold(tx.Signer, w.operator.Hex()) {
 			t.Errorf("filtered transaction: %+v", tx)
 		}
-		seen[tx.ID] = true
+		seen[tx.ID] = tx.Items
 	}
 	for _, tx := range rest.Transactions {
-		if !seen[strconv.FormatInt(tx.ID, 10)] {
+		items, ok := seen[strconv.FormatInt(tx.ID, 10)]
+		switch {
+		case !ok:
 			t.Errorf("transaction %d of the distribution missing from the operator's final transactions", tx.ID)
+		case items == nil || *items != tx.Items:
+			t.Errorf("transaction %d in the list: items %v, the distribution shows %d", tx.ID, items, tx.Items)
 		}
 	}
 

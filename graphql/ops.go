@@ -278,7 +278,10 @@ func (r *queryResolver) Transaction(ctx context.Context, id string) (*model.Tran
 		return nil, err
 	}
 	rows, err := queryAll(ctx, r.ops.db, "a transaction", scanTx, fmt.Sprintf(txSQL, txOne), q.chain, n)
-	return firstRow(rows), err
+	if err != nil {
+		return nil, err
+	}
+	return firstRow(rows), r.ops.fillItems(ctx, rows)
 }
 
 // Transactions answers transactions.
@@ -290,7 +293,10 @@ func (r *queryResolver) Transactions(ctx context.Context, firstN, skip *int, ord
 	where = cmp.Or(where, &model.TransactionFilter{})
 	rows, err := queryAll(ctx, r.ops.db, "transactions", scanTx, fmt.Sprintf(txSQL, fmt.Sprintf(txList, sqlDirection(orderDirection))),
 		q.chain, stateFilter(where.State, where.StateIn), bytesArg(where.Signer), where.Kind, where.Ref, q.first, q.skip)
-	return nonNil(rows), err
+	if err != nil {
+		return nil, err
+	}
+	return nonNil(rows), r.ops.fillItems(ctx, rows)
 }
 
 func nonNil[T any](rows []*T) []*T {

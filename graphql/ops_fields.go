@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -68,14 +69,9 @@ func (o *ops) distributionTxs(ctx context.Context, ids []int64) (map[string][]*m
 	if err != nil {
 		return nil, err
 	}
-	rows, err := o.db.Query(ctx, itemsPerTxSQL, ids)
+	items, err := o.itemsPerTx(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("reading allocations: %w", err)
-	}
-	items := map[int64]int{}
-	var txID, n int64
-	if _, err := pgx.ForEachRow(rows, []any{&txID, &n}, func() error { items[txID] += int(n); return nil }); err != nil {
-		return nil, fmt.Errorf("reading allocations: %w", err)
+		return nil, err
 	}
 	for _, list := range txs {
 		for _, t := range list {
@@ -84,6 +80,60 @@ func (o *ops) distributionTxs(ctx context.Context, ids []int64) (map[string][]*m
 		}
 	}
 	return txs, nil
+}
+
+// itemsPerTx counts, for distributions' transactions, the beneficiaries each carries (by
+// transaction id).
+func (o *ops) itemsPerTx(ctx context.Context, distributions []int64) (map[int64]int, error) {
+	rows, err := o.db.Query(ctx, itemsPerTxSQL, distributions)
+	if err != nil {
+		return nil, fmt.Errorf("reading allocations: %w", err)
+	}
+	items := map[int64]int{}
+	var txID, n int64
+	if _, err := pgx.ForEachRow(rows, []any{&txID, &n}, func() error { items[txID] += int(n); return nil }); err != nil {
+		return nil, fmt.Errorf("reading allocations: %w", err)
+	}
+	return items, nil
+}
+
+// fillItems sets items on the transactions of a distribution (the beneficiaries each carries,
+// as Distribution.transactions shows them) when the query selects it; other transactions keep
+// null. One read for all of them.
+func (o *ops) fillItems(ctx context.Context, txs []*model.Transaction) error {
+	if !opsSelects(ctx, "Transaction", "items") {
+		return nil
+	}
+	var ids []int64
+	for _, t := range txs {
+		if id, ok := distributionOf(t); ok {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	items, err := o.itemsPerTx(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, t := range txs {
+		if _, ok := distributionOf(t); ok {
+			c := items[t.Key]
+			t.Items = &c
+		}
+	}
+	return nil
+}
+
+// distributionOf returns the distribution a transaction belongs to, from its ref.
+func distributionOf(t *model.Transaction) (int64, bool) {
+	id, ok := strings.CutPrefix(t.Ref, "distribution:")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	return n, err == nil
 }
 
 // itemCounts counts distributions' allocations by the state of their transactions.

@@ -14510,8 +14510,8 @@ type Transaction {
   createdAt: String!
   updatedAt: String!
   """
-  The beneficiaries an add_beneficiaries or allocate transaction carries, when read through
-  Distribution.transactions (as the REST API's distribution shows it); null elsewhere.
+  The beneficiaries an add_beneficiaries or allocate transaction of a distribution carries (as the
+  REST API's distribution shows it); null for transactions of claims and settlements.
   """
   items: Int
 }
