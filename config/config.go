@@ -170,6 +170,9 @@ type Dev struct {
 	ChainAddr string `yaml:"chain_addr"`
 	// BlockInterval is the embedded chain's block time; 0 seals blocks only on demand.
 	BlockInterval Duration `yaml:"block_interval"`
+	// ChainDir keeps the chain of `rahat chain` in a directory, so that a restarted chain is the
+	// same chain; empty keeps it in memory. `rahat dev` always starts a fresh chain (and database).
+	ChainDir string `yaml:"chain_dir"`
 	// Workload names the workload to play: none, small, demo or large.
 	Workload string `yaml:"workload"`
 	// Seed makes the workload deterministic.

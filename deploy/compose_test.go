@@ -133,6 +133,16 @@ func checkComposeConfig(t *testing.T, p *types.Project) {
 	if len(cfg.Networks) != 1 || cfg.Networks[0].RPCURL != "http://chain:8545" || cfg.Networks[0].ChainID != 1337 {
 		t.Errorf("compose network %+v, want the chain service (chain id 1337)", cfg.Networks)
 	}
+	// The chain keeps its blocks on a named volume of its service, so a restart is the same chain.
+	onVolume := false
+	for _, v := range p.Services["chain"].Volumes {
+		if v.Type == types.VolumeTypeVolume && !v.ReadOnly && cfg.Dev.ChainDir != "" && strings.HasPrefix(cfg.Dev.ChainDir, v.Target+"/") {
+			onVolume = true
+		}
+	}
+	if !onVolume {
+		t.Errorf("dev.chain_dir %q is not on a writable named volume of the chain service", cfg.Dev.ChainDir)
+	}
 	probe := func(service string) string {
 		return strings.Join(p.Services[service].HealthCheck.Test, " ")
 	}

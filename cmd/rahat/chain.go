@@ -20,7 +20,7 @@ func chainCommand() *Command {
 			autoMine = fs.Bool("automine", false, "also seal a block as soon as transactions arrive")
 		},
 		Exec: func(ctx context.Context, env *Env, cfg config.Config, log *slog.Logger, _ []string) error {
-			chain, err := startChain(ctx, cfg, log, *autoMine)
+			chain, err := startChain(ctx, cfg, log, *autoMine, cfg.Dev.ChainDir)
 			if err != nil {
 				return err
 			}
@@ -31,12 +31,14 @@ func chainCommand() *Command {
 	}
 }
 
-// startChain starts the embedded chain on dev.chain_addr; it logs where it serves.
-func startChain(ctx context.Context, cfg config.Config, log *slog.Logger, autoMine bool) (*devchain.Chain, error) {
+// startChain starts the embedded chain on dev.chain_addr, kept in dataDir (empty: in memory); it
+// logs where it serves.
+func startChain(ctx context.Context, cfg config.Config, log *slog.Logger, autoMine bool, dataDir string) (*devchain.Chain, error) {
 	chain, err := devchain.Start(ctx, devchain.Config{
 		HTTPAddr:      cfg.Dev.ChainAddr,
 		BlockInterval: cfg.Dev.BlockInterval.D(),
 		AutoMine:      autoMine,
+		DataDir:       dataDir,
 		Logger:        log,
 	})
 	if err != nil {

@@ -44,7 +44,8 @@ func runDev(ctx context.Context, env *Env, cfg config.Config, log *slog.Logger, 
 		dep   *workload.Deployment
 	)
 	if embedded {
-		if chain, err = startChain(ctx, cfg, log, false); err != nil {
+		// In memory: rahat dev starts afresh, and recreates its database to match.
+		if chain, err = startChain(ctx, cfg, log, false, ""); err != nil {
 			return err
 		}
 		defer chain.Close()

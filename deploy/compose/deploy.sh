@@ -5,10 +5,12 @@
 # (/var/lib/rahat/rahat.yaml on the shared volume). On later `docker compose up`s it finds the
 # manifest and does nothing, provided the chain is still the one the contracts were deployed to.
 #
-# `rahat chain` keeps its chain in memory: a restarted chain container is a new chain, the manifest's
-# addresses do not exist on it and the index in Postgres describes a chain that is gone. The script
-# recognises that case by the hash of block 1, recorded at deploy time, and stops with an error
-# instead of starting an indexer on a chain that contradicts its database. Reset the stack with
+# `rahat chain` keeps its chain in the volume chaindata (dev.chain_dir), so a restarted chain
+# container is the same chain. Should the chain still be replaced (its volume removed alone), the
+# manifest's addresses would not exist on it and the index in Postgres would describe a chain that
+# is gone. The script recognises that case by the hash of block 1, recorded at deploy time, and stops
+# with an error instead of starting an indexer on a chain that contradicts its database. Reset the
+# stack with
 #   docker compose down -v
 set -eu
 
