@@ -102,11 +102,7 @@ func TestFreshBlockLogsOmitted(t *testing.T) {
 	waitIndexedHead(t, ix, d)
 
 	const n = 3_000
-	bens := distAddresses(2, n)
-	amounts := make([]*big.Int, n)
-	for i := range amounts {
-		amounts[i] = big.NewInt(int64(1 + i))
-	}
+	bens, amounts := distAddresses(2, n), distAmounts(n)
 	from := d.chain.Head().Latest.Number + 1
 	d.send(t, ctx, distPlan(bens, amounts, distAddChunk, distAllocChunk), 64)
 	head := waitIndexedHead(t, ix, d)

@@ -15,6 +15,7 @@ import (
 	"github.com/rahataid/rahat/contracts"
 	"github.com/rahataid/rahat/indexer"
 	"github.com/rahataid/rahat/indexer/entity"
+	"github.com/rahataid/rahat/indexer/entity/entitytest"
 	"github.com/rahataid/rahat/indexer/schema"
 	"github.com/rahataid/rahat/internal/chainlogs"
 )
@@ -163,18 +164,5 @@ func index(t testing.TB, ctx context.Context, db *pgxpool.Pool, h *entity.Handle
 // assertChecks runs the checker at block n and fails on any mismatch.
 func assertChecks(t testing.TB, ctx context.Context, db *pgxpool.Pool, w *world, n uint64) {
 	t.Helper()
-	ms, err := entity.Check(ctx, db, w.client, 1337, n)
-	if err != nil {
-		t.Fatalf("checking at block %d: %v", n, err)
-	}
-	for i, m := range ms {
-		if i == 20 {
-			t.Errorf("... and %d more", len(ms)-20)
-			break
-		}
-		t.Errorf("block %d: %s", n, m)
-	}
-	if len(ms) > 0 {
-		t.FailNow()
-	}
+	entitytest.RequireMatch(t, ctx, db, w.client, 1337, n)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/rahataid/rahat/contracts/bindings"
 	"github.com/rahataid/rahat/indexer"
 	"github.com/rahataid/rahat/internal/pgtest"
 )
@@ -75,15 +76,7 @@ func (w *world) massBlock(ctx context.Context, m *massState, seed uint64) {
 	}
 	w.sentTx(pb.AddBeneficiaries(w.opts(ctx, keyAdmin, massAddGas), fresh[:massAdd]))
 	w.sentTx(pb.AddBeneficiaries(w.opts(ctx, keyAdmin, massAddGas), fresh[massAdd:]))
-	alloc := append(slices.Clone(fresh), old[:min(len(old), 2*massAlloc-len(fresh))]...)
-	for i := 0; i < len(alloc); i += massAlloc {
-		part := alloc[i:min(i+massAlloc, len(alloc))]
-		amounts := make([]*big.Int, len(part))
-		for j := range amounts {
-			amounts[j] = big.NewInt(1 + w.rng.Int64N(m.maxAlloc))
-		}
-		w.sentTx(pb.AllocateTokensBatch(w.opts(ctx, keyAdmin, massAllocGs), part, amounts))
-	}
+	w.allocateInBatches(ctx, pb, m, append(slices.Clone(fresh), old[:min(len(old), 2*massAlloc-len(fresh))]...))
 	w.mine(ctx)
 	for _, a := range remove {
 		i := slices.Index(m.active, a)
@@ -101,17 +94,23 @@ func (w *world) reallocBlock(ctx context.Context, m *massState) {
 	pb := w.project(m.p)
 	old := slices.Clone(m.active)
 	w.rng.Shuffle(len(old), func(i, j int) { old[i], old[j] = old[j], old[i] })
-	old = old[:min(len(old), 5*massAlloc)]
-	for i := 0; i < len(old); i += massAlloc {
-		part := old[i:min(i+massAlloc, len(old))]
+	w.allocateInBatches(ctx, pb, m, old[:min(len(old), 5*massAlloc)])
+	w.mine(ctx)
+	m.blocks = append(m.blocks, w.head())
+}
+
+// allocateInBatches sends allocateTokensBatch transactions of massAlloc beneficiaries each, with
+// random amounts, for the next block.
+func (w *world) allocateInBatches(ctx context.Context, pb *bindings.RahatProject, m *massState, bens []common.Address) {
+	w.t.Helper()
+	for i := 0; i < len(bens); i += massAlloc {
+		part := bens[i:min(i+massAlloc, len(bens))]
 		amounts := make([]*big.Int, len(part))
 		for j := range amounts {
 			amounts[j] = big.NewInt(1 + w.rng.Int64N(m.maxAlloc))
 		}
 		w.sentTx(pb.AllocateTokensBatch(w.opts(ctx, keyAdmin, massAllocGs), part, amounts))
 	}
-	w.mine(ctx)
-	m.blocks = append(m.blocks, w.head())
 }
 
 // benKeys returns the beneficiary entities (project, address) an event touches.
