@@ -1,6 +1,9 @@
 package catalog
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Op is a filter operator: the suffix of a where key (amount_gt), TheGraph's set.
 type Op string
@@ -47,7 +50,8 @@ func (f *Field) Ops() []Op {
 		if f.Rel.Many || f.Col == nil {
 			return []Op{OpNested}
 		}
-		return append(scalarOps(f.Type), OpNested)
+		// A copy: the scalar sets are shared, and may have room to append into.
+		return append(slices.Clip(scalarOps(f.Type)), OpNested)
 	}
 	if f.Const != "" {
 		return boolOps

@@ -28,7 +28,9 @@ import (
 // A lateral subquery that refers to the outer row is run as a nested loop, once per outer row in
 // the outer order, and every statement of ours ends with a LIMIT, so it is never flattened into
 // a join: the rows come back grouped by k.i in order, each group in the statement's own order.
-// The coalescer checks the grouping as it reads and fails the batch if it ever sees otherwise.
+// So a caller is answered as soon as the first row of a later caller arrives, and renders its
+// answer while the database reads the rest of the batch. The coalescer checks the grouping as it
+// reads and fails the callers not yet answered if it ever sees otherwise.
 //
 // It never waits to fill a batch. While fewer than CoalesceSlots executions of a statement text
 // are in flight, one runs alone, exactly as without the coalescer. Once that many are in flight,
@@ -39,7 +41,8 @@ import (
 //
 // A caller whose context ends while it waits returns at once; its batch still runs for the
 // others. The batch's statement runs under the deadline of the caller that opened it (a
-// request's timeout), detached from its cancellation. An error reaches every caller of the batch.
+// request's timeout), detached from its cancellation. An error reaches every caller of the batch
+// not yet answered (those answered had all their rows).
 
 // CoalesceSlots is the default number of executions of one statement text in flight before the
 // next ones are merged.
@@ -78,14 +81,45 @@ type stmtBatch struct {
 	m        merged
 	types    []reflect.Type // of the first caller's values
 	args     [][]any        // by placeholder, one value per caller
-	n        int
+	calls    []*batchCall   // by position
 	deadline time.Time
 	ctx      context.Context // the opener's, for its values only
-	done     chan struct{}
-	// After done: the answer.
-	fds  []pgconn.FieldDescription
-	rows [][][][]byte // by caller: its rows' raw values
-	err  error
+	// Set before the first caller is answered.
+	fds []pgconn.FieldDescription
+}
+
+// batchCall is one caller's share of a batch. The rows come back grouped by caller in order, so a
+// caller is answered as soon as a row of a later caller arrives (or the statement ends): it
+// renders its answer while the database still reads the others'.
+type batchCall struct {
+	done chan struct{}
+	// While the batch reads the caller's rows: their values, end to end in buf, and each value's
+	// end offset in buf (-1: NULL).
+	buf  []byte
+	ends []int
+	// After done: the rows (cols values each, in vals) or the error.
+	rows, cols int
+	vals       [][]byte
+	err        error
+}
+
+// finish answers the caller: its rows' values become slices of its buffer (one allocation for
+// them all, where a copy per row would cost two).
+func (bc *batchCall) finish(cols int, err error) {
+	bc.cols, bc.err = cols, err
+	if err == nil && len(bc.ends) > 0 {
+		bc.vals = make([][]byte, len(bc.ends))
+		start := 0
+		for k, end := range bc.ends {
+			if end < 0 {
+				continue
+			}
+			bc.vals[k] = bc.buf[start:end:end]
+			start = end
+		}
+	}
+	bc.ends = nil
+	close(bc.done)
 }
 
 func newCoalescer(slots int) *coalescer {
@@ -110,49 +144,49 @@ func (c *coalescer) query(ctx context.Context, en *Engine, st Stmt, fn RawFunc) 
 		defer c.release(en, st.SQL)
 		return scanRaw(ctx, en, st, fn)
 	}
-	b, i, ok := c.join(ctx, q, st)
+	b, bc, ok := c.join(ctx, q, st)
 	if !ok {
 		c.mu.Unlock()
 		return scanRaw(ctx, en, st, fn)
 	}
 	c.mu.Unlock()
 	select {
-	case <-b.done:
+	case <-bc.done:
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
-	if b.err != nil {
-		return 0, b.err
+	if bc.err != nil {
+		return 0, bc.err
 	}
-	for n, row := range b.rows[i] {
-		if err := fn(b.fds, row); err != nil {
+	for n := range bc.rows {
+		if err := fn(b.fds, bc.vals[n*bc.cols:(n+1)*bc.cols]); err != nil {
 			return n, err
 		}
 	}
-	return len(b.rows[i]), nil
+	return bc.rows, nil
 }
 
 // join adds st's values to the text's open batch (opening one when there is none, or the last
-// is full) and returns the batch and the caller's position in it; false when st cannot be
-// merged. c.mu is held.
-func (c *coalescer) join(ctx context.Context, q *stmtQueue, st Stmt) (*stmtBatch, int, bool) {
+// is full) and returns the batch and the caller's share of it; false when st cannot be merged.
+// c.mu is held.
+func (c *coalescer) join(ctx context.Context, q *stmtQueue, st Stmt) (*stmtBatch, *batchCall, bool) {
 	var b *stmtBatch
-	if k := len(q.open); k > 0 && q.open[k-1].n < maxCoalesced {
+	if k := len(q.open); k > 0 && len(q.open[k-1].calls) < maxCoalesced {
 		b = q.open[k-1]
 		for p, v := range st.Args {
 			if reflect.TypeOf(v) != b.types[p] {
-				return nil, 0, false
+				return nil, nil, false
 			}
 		}
 	} else {
 		m := c.merge(st.SQL)
 		if m.err != nil || len(m.casts) != len(st.Args) {
-			return nil, 0, false
+			return nil, nil, false
 		}
-		b = &stmtBatch{m: m, types: make([]reflect.Type, len(st.Args)), args: make([][]any, len(st.Args)), ctx: ctx, done: make(chan struct{})}
+		b = &stmtBatch{m: m, types: make([]reflect.Type, len(st.Args)), args: make([][]any, len(st.Args)), ctx: ctx}
 		for p, v := range st.Args {
 			if v == nil || !mergeable(reflect.TypeOf(v)) {
-				return nil, 0, false
+				return nil, nil, false
 			}
 			b.types[p] = reflect.TypeOf(v)
 		}
@@ -164,8 +198,9 @@ func (c *coalescer) join(ctx context.Context, q *stmtQueue, st Stmt) (*stmtBatch
 	for p, v := range st.Args {
 		b.args[p] = append(b.args[p], v)
 	}
-	b.n++
-	return b, b.n - 1, true
+	bc := &batchCall{done: make(chan struct{})}
+	b.calls = append(b.calls, bc)
+	return b, bc, true
 }
 
 // mergeable reports whether values of type t can be passed as the elements of an array: the
@@ -199,10 +234,10 @@ func (c *coalescer) release(en *Engine, text string) {
 	go c.run(en, text, b)
 }
 
-// run executes a batch on the slot it was given, hands out the rows and passes the slot on.
+// run executes a batch on the slot it was given, answers each caller as soon as its rows are
+// read, and passes the slot on.
 func (c *coalescer) run(en *Engine, text string, b *stmtBatch) {
 	defer c.release(en, text)
-	defer close(b.done)
 	ctx := context.WithoutCancel(b.ctx)
 	if !b.deadline.IsZero() {
 		var cancel context.CancelFunc
@@ -217,26 +252,58 @@ func (c *coalescer) run(en *Engine, text string, b *stmtBatch) {
 		}
 		args[p] = arr.Interface()
 	}
+	n := len(b.calls)
 	if c.onMerge != nil {
-		c.onMerge(b.n)
+		c.onMerge(n)
 	}
-	b.rows = make([][][][]byte, b.n)
-	last := int64(0)
-	_, b.err = scanRaw(ctx, en, Stmt{SQL: b.m.sql, Args: args}, func(fds []pgconn.FieldDescription, vals [][]byte) error {
+	// answered callers come before next; cur is the caller whose rows are being read (0: none yet).
+	next, cur, cols, sizeHint := 0, int64(0), 0, 0
+	answerUpTo := func(end int, err error) {
+		for ; next < end; next++ {
+			bc := b.calls[next]
+			sizeHint = max(sizeHint, len(bc.buf))
+			bc.finish(cols, err)
+		}
+	}
+	_, err := scanRaw(ctx, en, Stmt{SQL: b.m.sql, Args: args}, func(fds []pgconn.FieldDescription, vals [][]byte) error {
 		i, err := ordinal(fds[0], vals[0])
 		switch {
-		case err != nil || i < 1 || i > int64(b.n):
+		case err != nil || i < 1 || i > int64(n):
 			return fmt.Errorf("merged statement: bad position %q: %v", vals[0], err)
-		case i < last:
+		case i < cur:
+			// Never seen: a lateral subquery with a LIMIT runs once per outer row, in order.
+			// The callers before i were answered already; the rest get the error.
 			return errors.New("merged statement: rows came back out of order")
 		}
-		last = i
 		if b.fds == nil {
 			b.fds = append([]pgconn.FieldDescription(nil), fds[1:]...)
+			cols = len(b.fds)
 		}
-		b.rows[i-1] = append(b.rows[i-1], copyRow(vals[1:]))
+		if i != cur {
+			answerUpTo(int(i-1), nil) // the callers before i have all their rows
+			cur = i
+		}
+		bc := b.calls[i-1]
+		if bc.buf == nil && sizeHint > 0 {
+			bc.buf = make([]byte, 0, sizeHint)
+		}
+		for _, v := range vals[1:] {
+			if v == nil {
+				bc.ends = append(bc.ends, -1)
+				continue
+			}
+			bc.buf = append(bc.buf, v...)
+			bc.ends = append(bc.ends, len(bc.buf))
+		}
+		bc.rows++
 		return nil
 	})
+	if err != nil {
+		for _, bc := range b.calls[next:] {
+			bc.rows = 0
+		}
+	}
+	answerUpTo(n, err)
 }
 
 // placeholder matches a parameter and its cast, as the builder writes them ($3::bytea).
@@ -308,23 +375,4 @@ func ordinal(fd pgconn.FieldDescription, v []byte) (int64, error) {
 		return int64(binary.BigEndian.Uint64(v)), nil
 	}
 	return strconv.ParseInt(string(v), 10, 64)
-}
-
-// copyRow copies a row's raw values (valid only during the scan) into one allocation; NULLs stay nil.
-func copyRow(vals [][]byte) [][]byte {
-	size := 0
-	for _, v := range vals {
-		size += len(v)
-	}
-	slab := make([]byte, 0, size)
-	out := make([][]byte, len(vals))
-	for i, v := range vals {
-		if v == nil {
-			continue
-		}
-		start := len(slab)
-		slab = append(slab, v...)
-		out[i] = slab[start:len(slab):len(slab)]
-	}
-	return out
 }

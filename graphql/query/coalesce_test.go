@@ -268,7 +268,7 @@ func waitJoined(t *testing.T, en *Engine, n int) {
 		joined := 0
 		for _, q := range en.merger.q {
 			for _, b := range q.open {
-				joined += b.n
+				joined += len(b.calls)
 			}
 		}
 		en.merger.mu.Unlock()
@@ -297,5 +297,122 @@ func waitDrained(t *testing.T, en *Engine) {
 			t.Fatalf("%d statement texts still have reads in flight or waiting", left)
 		}
 		time.Sleep(100 * time.Microsecond)
+	}
+}
+
+// heldRows holds a merged statement's stream at the first row of the caller at position hold
+// (from 1) until release is closed, then fails there when fail is set.
+type heldRows struct {
+	pgx.Rows
+	hold         int64
+	held         chan struct{} // closed when the stream is held
+	release      <-chan struct{}
+	fail, failed bool
+}
+
+func (r *heldRows) Next() bool {
+	if r.failed || !r.Rows.Next() {
+		return false
+	}
+	if i, err := ordinal(r.FieldDescriptions()[0], r.RawValues()[0]); err == nil && i == r.hold {
+		close(r.held)
+		<-r.release
+		r.hold = 0
+		if r.fail {
+			r.failed = true
+			return false
+		}
+	}
+	return true
+}
+
+func (r *heldRows) Err() error {
+	if r.failed {
+		return errors.New("the connection broke mid-stream")
+	}
+	return r.Rows.Err()
+}
+
+// streamDB is gatedDB whose later statements' rows are held (and maybe failed) mid-stream.
+type streamDB struct {
+	*gatedDB
+	rows *heldRows
+}
+
+func (s *streamDB) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	rows, err := s.gatedDB.Query(ctx, sql, args...)
+	if err != nil || s.calls.Load() == 1 {
+		return rows, err
+	}
+	s.rows.Rows = rows
+	return s.rows, nil
+}
+
+// TestCoalescedReadsStream: a merged statement answers each caller as soon as its rows are read,
+// while the database still reads the others' (the callers before the held row return with their
+// whole answers); a statement that fails mid-stream fails only the callers not yet answered.
+func TestCoalescedReadsStream(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	transferIDs(t, db, 40)
+	alone := NewEngine(db, testCatalog(t), fixture.ChainID, Limits{CoalesceSlots: -1})
+	// The stream is held at the first row of reader 3 (position 4): readers 0 and 1 are answered,
+	// reader 2's rows are all read but it waits for a later row to know it.
+	const readers, hold = 5, 4
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fail=%v", fail), func(t *testing.T) {
+			release := make(chan struct{})
+			s := &streamDB{
+				gatedDB: &gatedDB{Pool: db, entered: make(chan struct{}), open: make(chan struct{})},
+				rows:    &heldRows{hold: hold, held: make(chan struct{}), release: release, fail: fail},
+			}
+			en := NewEngine(s, testCatalog(t), fixture.ChainID, Limits{CoalesceSlots: 1})
+			first := make(chan readResult, 1)
+			go func() { first <- page(fixture.Addr(3))(t.Context(), en) }()
+			<-s.entered
+			got := make([]chan readResult, readers)
+			for i := range readers {
+				waitJoined(t, en, i)
+				got[i] = make(chan readResult, 1)
+				go func() { got[i] <- page(fixture.Addr(byte(3+i)))(t.Context(), en) }()
+			}
+			waitJoined(t, en, readers)
+			close(s.open)
+			<-s.rows.held
+						for i := range readers {
+				want := page(fixture.Addr(byte(3 + i)))(t.Context(), alone)
+				if i < hold-2 {
+					select {
+					case r := <-got[i]:
+						if fmt.Sprint(r) != fmt.Sprint(want) || r.n == 0 {
+							t.Errorf("reader %d, answered mid-stream:\n got %v\nwant %v", i, r, want)
+						}
+					case <-time.After(time.Minute):
+						t.Fatalf("reader %d was not answered while the stream was held after its rows", i)
+					}
+					continue
+				}
+				select {
+				case r := <-got[i]:
+					t.Fatalf("reader %d answered before its rows were read: %v", i, r)
+				default:
+				}
+			}
+			close(release)
+			for i := hold - 2; i < readers; i++ {
+				r := <-got[i]
+				want := page(fixture.Addr(byte(3 + i)))(t.Context(), alone)
+				switch {
+				case fail && (r.err == nil || r.n != 0):
+					t.Errorf("reader %d: the stream failed at its rows, got %d rows, %v", i, r.n, r.err)
+				case !fail && fmt.Sprint(r) != fmt.Sprint(want):
+					t.Errorf("reader %d:\n got %v\nwant %v", i, r, want)
+				}
+			}
+			if r := <-first; r.err != nil || r.n == 0 {
+				t.Fatalf("the first read: %d rows, %v", r.n, r.err)
+			}
+			waitDrained(t, en)
+		})
 	}
 }
