@@ -47,3 +47,31 @@ func TestDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestOpsNotShared: the operators of a relation with a column (its scalar set and "_") are a slice of
+// their own, not an append into the scalar set shared by every field of the type, which two
+// catalogs loaded at once (or a caller changing its copy) would overwrite for each other.
+func TestOpsNotShared(t *testing.T) {
+	t.Parallel()
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, e := range c.Entities {
+		for _, f := range e.Fields {
+			if f.Rel == nil || f.Rel.Many || f.Col == nil {
+				continue
+			}
+			a, b := f.Ops(), f.Ops()
+			b[len(b)-1] = "_changed"
+			if a[len(a)-1] != OpNested {
+				t.Fatalf("%s.%s: two calls of Ops share one array (the first now ends with %q)", e.Name, f.Name, a[len(a)-1])
+			}
+			checked++
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no relation with a column in the default catalog")
+	}
+}
