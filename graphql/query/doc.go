@@ -42,6 +42,7 @@
 // Limits.CoalesceSlots executions in flight, further executions of the same text (the same query
 // shape with other values) wait for the next free slot together and run as one statement, the
 // original once per set of values in a lateral join over unnest(<one array per placeholder>).
-// Unloaded, every read runs alone; loaded, Postgres gets fewer, larger statements, which is where
+// Each caller is answered as soon as its rows have been read, while the statement goes on for
+// the others. Unloaded, every read runs alone; loaded, Postgres gets fewer, larger statements, which is where
 // most of a lookup's cost went (the round trip, not the index probe).
 package query
