@@ -379,8 +379,8 @@ func TestCoalescedReadsStream(t *testing.T) {
 			waitJoined(t, en, readers)
 			close(s.open)
 			<-s.rows.held
-						for i := range readers {
-				want := page(fixture.Addr(byte(3 + i)))(t.Context(), alone)
+			for i := range readers {
+				want := page(fixture.Addr(byte(3+i)))(t.Context(), alone)
 				if i < hold-2 {
 					select {
 					case r := <-got[i]:
@@ -401,7 +401,7 @@ func TestCoalescedReadsStream(t *testing.T) {
 			close(release)
 			for i := hold - 2; i < readers; i++ {
 				r := <-got[i]
-				want := page(fixture.Addr(byte(3 + i)))(t.Context(), alone)
+				want := page(fixture.Addr(byte(3+i)))(t.Context(), alone)
 				switch {
 				case fail && (r.err == nil || r.n != 0):
 					t.Errorf("reader %d: the stream failed at its rows, got %d rows, %v", i, r.n, r.err)
