@@ -39,7 +39,9 @@ test-race: prereq ## run the concurrent packages' tests under the race detector
 bench: prereq build ## run the benchmarks; writes docs/benchmarks.md and bench/results.json
 	$(GO) run ./bench
 
-lint: ## go vet and staticcheck (pinned)
+lint: ## gofmt, go vet and staticcheck (pinned)
+	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.git/*')); \
+	  if [ -n "$$unformatted" ]; then echo "lint: not gofmt-formatted (run gofmt -w):" $$unformatted >&2; exit 1; fi
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
