@@ -33,12 +33,14 @@ const (
 	OpNested              Op = "_"
 )
 
+// The operator sets are shared by every field of their type, and Ops appends to them: each is
+// clipped (no spare capacity), so that an append copies rather than writes into the shared array.
 var (
 	orderedOps = []Op{OpEq, OpNot, OpGt, OpLt, OpGte, OpLte, OpIn, OpNotIn}
-	bytesOps   = append(append([]Op(nil), orderedOps...), OpContains, OpNotContains)
-	stringOps  = append(append([]Op(nil), orderedOps...), OpContains, OpContainsNocase, OpNotContains, OpNotContainsNocase,
+	bytesOps   = slices.Clip(slices.Concat(orderedOps, []Op{OpContains, OpNotContains}))
+	stringOps  = slices.Clip(slices.Concat(orderedOps, []Op{OpContains, OpContainsNocase, OpNotContains, OpNotContainsNocase,
 		OpStartsWith, OpStartsWithNocase, OpNotStartsWith, OpNotStartsWithNocase,
-		OpEndsWith, OpEndsWithNocase, OpNotEndsWith, OpNotEndsWithNocase)
+		OpEndsWith, OpEndsWithNocase, OpNotEndsWith, OpNotEndsWithNocase}))
 	boolOps       = []Op{OpEq, OpNot, OpIn, OpNotIn}
 	listOps       = []Op{OpEq, OpNot, OpContains, OpNotContains}
 	stringListOps = []Op{OpEq, OpNot, OpContains, OpContainsNocase, OpNotContains, OpNotContainsNocase}
@@ -50,8 +52,7 @@ func (f *Field) Ops() []Op {
 		if f.Rel.Many || f.Col == nil {
 			return []Op{OpNested}
 		}
-		// A copy: the scalar sets are shared, and may have room to append into.
-		return append(slices.Clip(scalarOps(f.Type)), OpNested)
+		return append(scalarOps(f.Type), OpNested)
 	}
 	if f.Const != "" {
 		return boolOps

@@ -97,16 +97,16 @@ type batchCall struct {
 	// end offset in buf (-1: NULL).
 	buf  []byte
 	ends []int
-	// After done: the rows (cols values each, in vals) or the error.
-	rows, cols int
-	vals       [][]byte
-	err        error
+	// After done: the rows (len(stmtBatch.fds) values each, in vals) or the error.
+	rows int
+	vals [][]byte
+	err  error
 }
 
 // finish answers the caller: its rows' values become slices of its buffer (one allocation for
 // them all, where a copy per row would cost two).
-func (bc *batchCall) finish(cols int, err error) {
-	bc.cols, bc.err = cols, err
+func (bc *batchCall) finish(err error) {
+	bc.err = err
 	if err == nil && len(bc.ends) > 0 {
 		bc.vals = make([][]byte, len(bc.ends))
 		start := 0
@@ -158,8 +158,9 @@ func (c *coalescer) query(ctx context.Context, en *Engine, st Stmt, fn RawFunc) 
 	if bc.err != nil {
 		return 0, bc.err
 	}
+	cols := len(b.fds)
 	for n := range bc.rows {
-		if err := fn(b.fds, bc.vals[n*bc.cols:(n+1)*bc.cols]); err != nil {
+		if err := fn(b.fds, bc.vals[n*cols:(n+1)*cols]); err != nil {
 			return n, err
 		}
 	}
@@ -257,12 +258,12 @@ func (c *coalescer) run(en *Engine, text string, b *stmtBatch) {
 		c.onMerge(n)
 	}
 	// answered callers come before next; cur is the caller whose rows are being read (0: none yet).
-	next, cur, cols, sizeHint := 0, int64(0), 0, 0
+	next, cur, sizeHint := 0, int64(0), 0
 	answerUpTo := func(end int, err error) {
 		for ; next < end; next++ {
 			bc := b.calls[next]
 			sizeHint = max(sizeHint, len(bc.buf))
-			bc.finish(cols, err)
+			bc.finish(err)
 		}
 	}
 	_, err := scanRaw(ctx, en, Stmt{SQL: b.m.sql, Args: args}, func(fds []pgconn.FieldDescription, vals [][]byte) error {
@@ -271,13 +272,13 @@ func (c *coalescer) run(en *Engine, text string, b *stmtBatch) {
 		case err != nil || i < 1 || i > int64(n):
 			return fmt.Errorf("merged statement: bad position %q: %v", vals[0], err)
 		case i < cur:
-			// Never seen: a lateral subquery with a LIMIT runs once per outer row, in order.
-			// The callers before i were answered already; the rest get the error.
+			// Never seen: a lateral subquery with a LIMIT runs once per outer row, in order. Had
+			// it happened, caller i would have been answered without this row; the callers not
+			// yet answered get the error.
 			return errors.New("merged statement: rows came back out of order")
 		}
 		if b.fds == nil {
 			b.fds = append([]pgconn.FieldDescription(nil), fds[1:]...)
-			cols = len(b.fds)
 		}
 		if i != cur {
 			answerUpTo(int(i-1), nil) // the callers before i have all their rows
@@ -298,11 +299,6 @@ func (c *coalescer) run(en *Engine, text string, b *stmtBatch) {
 		bc.rows++
 		return nil
 	})
-	if err != nil {
-		for _, bc := range b.calls[next:] {
-			bc.rows = 0
-		}
-	}
 	answerUpTo(n, err)
 }
 

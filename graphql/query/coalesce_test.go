@@ -394,7 +394,7 @@ func TestCoalescedReadsStream(t *testing.T) {
 				}
 				select {
 				case r := <-got[i]:
-					t.Fatalf("reader %d answered before its rows were read: %v", i, r)
+					t.Fatalf("reader %d answered while the stream was held at or before its last row: %v", i, r)
 				default:
 				}
 			}
