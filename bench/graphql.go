@@ -101,13 +101,17 @@ func runGraphQLSuite(ctx context.Context, env *Env) ([]Result, error) {
 	b.post = newGQLPoster(b.url, 1)
 
 	var results []Result
+	only := scenarioFilter(os.Getenv(gqlOnlyEnv))
 	for _, sc := range b.scenarios() {
+		if !only(sc.name) {
+			continue
+		}
 		rs, err := b.measure(ctx, sc)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", sc.name, err)
 		}
 		results = append(results, rs...)
-		if sc.paced {
+		if sc.paced && only("paced") {
 			rs, err := b.measurePaced(ctx, sc)
 			if err != nil {
 				return nil, fmt.Errorf("%s paced: %w", sc.name, err)
@@ -115,11 +119,28 @@ func runGraphQLSuite(ctx context.Context, env *Env) ([]Result, error) {
 			results = append(results, rs...)
 		}
 	}
+	if !only("deep pages") {
+		return results, nil
+	}
 	deep, err := b.deepPages(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("deep pages: %w", err)
 	}
 	return append(results, deep...), nil
+}
+
+// gqlOnlyEnv names a comma-separated list of the suite's parts to run ("filtered page,paced", say,
+// for a quick look at one query): scenario names, "paced" for the paced runs of the scenarios
+// chosen, "deep pages". Set, no report is written (the suite is incomplete).
+const gqlOnlyEnv = "RAHAT_BENCH_GRAPHQL_ONLY"
+
+// scenarioFilter reads a gqlOnlyEnv list. Empty, everything runs.
+func scenarioFilter(list string) func(name string) bool {
+	if strings.TrimSpace(list) == "" {
+		return func(string) bool { return true }
+	}
+	names := strings.Split(list, ",")
+	return func(name string) bool { return contains(names, name) }
 }
 
 // scenario is one representative query, as GraphQL (sent by a separate load generator process)

@@ -62,6 +62,10 @@ func run(ctx context.Context, args []string) error {
 		log.Warn("scale is not 1: reports not written")
 		return nil
 	}
+	if os.Getenv(gqlOnlyEnv) != "" {
+		log.Warn(gqlOnlyEnv + " is set: reports not written")
+		return nil
+	}
 	cmd := "make bench"
 	if *only != "" {
 		cmd = "go run ./bench -only " + *only
