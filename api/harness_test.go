@@ -60,8 +60,8 @@ type world struct {
 	operator  common.Address
 	otp       common.Address
 	funder    common.Address
-	proj      apitest.Project // managed by the API's operator
-	unmanaged apitest.Project // another admin: the API may not act in it
+	proj      workload.Project // managed by the API's operator
+	unmanaged workload.Project // another admin: the API may not act in it
 	db        *pgxpool.Pool
 	url       string // the database URL
 	ix        *indexer.Indexer
@@ -124,11 +124,11 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	if budget == nil {
 		budget = big.NewInt(1_000_000_000)
 	}
-	if w.proj, err = apitest.DeployProject(ctx, w.client, chain.ChainID(), w.deployer, w.dep.Treasury, w.dep.ProjectFactory,
+	if w.proj, err = workload.DeployProject(ctx, w.client, chain.ChainID(), w.deployer, w.dep.Treasury, w.dep.ProjectFactory,
 		w.operator, w.otp, "Flood relief", "AID", budget); err != nil {
 		t.Fatal(err)
 	}
-	if w.unmanaged, err = apitest.DeployProject(ctx, w.client, chain.ChainID(), w.deployer, w.dep.Treasury, w.dep.ProjectFactory,
+	if w.unmanaged, err = workload.DeployProject(ctx, w.client, chain.ChainID(), w.deployer, w.dep.Treasury, w.dep.ProjectFactory,
 		crypto.PubkeyToAddress(w.deployer.PublicKey), w.otp, "Elsewhere", "ELS", budget); err != nil {
 		t.Fatal(err)
 	}

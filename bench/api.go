@@ -70,7 +70,7 @@ type apiRig struct {
 	client   *ethclient.Client
 	keys     []*ecdsa.PrivateKey
 	dep      *workload.Deployment
-	proj     apitest.Project
+	proj     workload.Project
 	pool     *pgxpool.Pool
 	vendors  *apitest.KeyPool
 	srv      *httptest.Server
@@ -84,7 +84,7 @@ type apiRig struct {
 	vendorToken func(common.Address) (string, error)
 	// base is the baseline's own project, whose admin (keys[4]) and OTP server (keys[5]) the
 	// transaction manager does not use, so direct sends never race it for nonces.
-	base     apitest.Project
+	base     workload.Project
 	baseBens []common.Address
 }
 
@@ -175,7 +175,7 @@ func newAPIRig(ctx context.Context, env *Env) (*apiRig, error) {
 		return nil, err
 	}
 	operator, otp, funder := addr(r.keys[1]), addr(r.keys[2]), addr(r.keys[3])
-	if r.proj, err = apitest.DeployProject(ctx, r.client, r.chain.ChainID(), r.keys[0], r.dep.Treasury, r.dep.ProjectFactory,
+	if r.proj, err = workload.DeployProject(ctx, r.client, r.chain.ChainID(), r.keys[0], r.dep.Treasury, r.dep.ProjectFactory,
 		operator, otp, "Bench", "AID", big.NewInt(1e15)); err != nil {
 		return nil, err
 	}
@@ -470,7 +470,7 @@ func (r *apiRig) pack(method string, args ...any) []byte {
 func (r *apiRig) rawDistribution(ctx context.Context, n int, fresh bool) (time.Duration, int, error) {
 	if r.base.Project == (common.Address{}) {
 		var err error
-		if r.base, err = apitest.DeployProject(ctx, r.client, r.chain.ChainID(), r.keys[0], r.dep.Treasury, r.dep.ProjectFactory,
+		if r.base, err = workload.DeployProject(ctx, r.client, r.chain.ChainID(), r.keys[0], r.dep.Treasury, r.dep.ProjectFactory,
 			addr(r.keys[4]), addr(r.keys[5]), "Baseline", "BAS", big.NewInt(1e15)); err != nil {
 			return 0, 0, err
 		}

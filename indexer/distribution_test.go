@@ -19,7 +19,6 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/rahataid/rahat/api/apitest"
 	"github.com/rahataid/rahat/contracts"
 	"github.com/rahataid/rahat/contracts/bindings"
 	"github.com/rahataid/rahat/devchain"
@@ -42,12 +41,12 @@ const (
 )
 
 // distChain is a dev chain with the contracts deployed and one funded project whose admin is the
-// operator key, as api/apitest sets it up for the API's tests.
+// operator key, as the API's tests set it up.
 type distChain struct {
 	chain    *devchain.Chain
 	client   *ethclient.Client
 	dep      *workload.Deployment
-	proj     apitest.Project
+	proj     workload.Project
 	operator *ecdsa.PrivateKey
 }
 
@@ -75,7 +74,7 @@ func startDistChain(t testing.TB, ctx context.Context, cfg devchain.Config, budg
 	if d.dep, err = workload.Deploy(ctx, d.client, c.Keys()[0], workload.Options{Logger: cfg.Logger}); err != nil {
 		t.Fatalf("deploying: %v", err)
 	}
-	if d.proj, err = apitest.DeployProject(ctx, d.client, c.ChainID(), c.Keys()[0], d.dep.Treasury, d.dep.ProjectFactory,
+	if d.proj, err = workload.DeployProject(ctx, d.client, c.ChainID(), c.Keys()[0], d.dep.Treasury, d.dep.ProjectFactory,
 		crypto.PubkeyToAddress(d.operator.PublicKey), crypto.PubkeyToAddress(c.Keys()[2].PublicKey), "Flood relief", "AID", budget); err != nil {
 		t.Fatalf("deploying the project: %v", err)
 	}
@@ -174,7 +173,7 @@ func (d *distChain) send(t testing.TB, ctx context.Context, txs []distTx, inFlig
 	mined := 0
 	waitOne := func() {
 		t.Helper()
-		rc, err := apitest.Mined(ctx, d.client)(sent[mined], nil)
+		rc, err := workload.Mined(ctx, d.client)(sent[mined], nil)
 		if err != nil {
 			t.Fatalf("transaction %d (%s of %d): %v", mined, txs[mined].kind, len(txs[mined].bens), err)
 		}

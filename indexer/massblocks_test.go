@@ -15,11 +15,11 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
-	"github.com/rahataid/rahat/api/apitest"
 	"github.com/rahataid/rahat/contracts/bindings"
 	"github.com/rahataid/rahat/devchain"
 	"github.com/rahataid/rahat/indexer"
 	"github.com/rahataid/rahat/indexer/internal/dbcompare"
+	"github.com/rahataid/rahat/workload"
 )
 
 var massRounds = flag.Int("indexer.mass-rounds", 4, "rounds of TestMassBlocksEveryPath (each: a block adding 260 beneficiaries and allocating up to 1,000 in each of two projects)")
@@ -174,7 +174,7 @@ func createProject(t testing.TB, ctx context.Context, d *distChain, name string)
 	deployer := d.chain.Keys()[0]
 	stop := d.sealWhilePending(t)
 	defer stop()
-	p, err := apitest.DeployProject(ctx, d.client, d.chain.ChainID(), deployer, d.dep.Treasury, d.dep.ProjectFactory,
+	p, err := workload.DeployProject(ctx, d.client, d.chain.ChainID(), deployer, d.dep.Treasury, d.dep.ProjectFactory,
 		crypto.PubkeyToAddress(d.operator.PublicKey), crypto.PubkeyToAddress(d.chain.Keys()[2].PublicKey), name, name[:3], big.NewInt(1e12))
 	if err != nil {
 		t.Fatal(err)

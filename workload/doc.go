@@ -5,7 +5,8 @@
 //
 // Deploy puts RahatTreasury and RahatProjectFactory on a chain; Deployment.Sources turns the result into the
 // indexer's manifest (the two contracts by address, RahatToken and RahatProject as factory sources), and
-// UpdateManifest writes that into a rahat.yaml without losing its comments.
+// UpdateManifest writes that into a rahat.yaml without losing its comments. DeployProject adds one funded
+// project with a given admin and OTP server (the REST API's project in `rahat dev`).
 //
 // A Workload then plays a programme described by a Config (see Profile for the named sizes): the treasury
 // creates tokens and funds projects both ways it can (mint-and-approve, pulled by increaseTokenBudget, and

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/rahataid/rahat/api/apitest"
 	"github.com/rahataid/rahat/api/auth"
 	"log/slog"
 	"math/big"
@@ -133,7 +132,7 @@ func setupDevAPI(ctx context.Context, env *Env, cfg *config.Config, sec *secrets
 	keys := chain.Keys()
 	operator, otp := crypto.PubkeyToAddress(keys[1].PublicKey), crypto.PubkeyToAddress(keys[2].PublicKey)
 	budget := new(big.Int).Mul(big.NewInt(10_000_000), big.NewInt(100)) // 10 million tokens of 2 decimals
-	p, err := apitest.DeployProject(ctx, chain.Client(), chain.ChainID(), keys[0], dep.Treasury, dep.ProjectFactory,
+	p, err := workload.DeployProject(ctx, chain.Client(), chain.ChainID(), keys[0], dep.Treasury, dep.ProjectFactory,
 		operator, otp, "Rahat dev API project", "RDA", budget)
 	if err != nil {
 		return fmt.Errorf("creating the API's dev project: %w", err)
