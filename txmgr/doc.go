@@ -27,6 +27,14 @@
 // and retry every PollInterval, holding no connection meanwhile; when the holder stops or dies
 // its session ends, Postgres releases the lock, and a standby takes over.
 //
+// A sender lets go (closes its connection, and so the lock) as soon as a round leaves its signer
+// with nothing queued, sent, or mined but not final, and the signer then waits, holding nothing
+// and asking the node nothing, until an enqueue's notification wakes it (the listener wakes every
+// signer after it reconnects, and an idle signer looks anyway every 30 PollIntervals). The next
+// session, in whichever replica takes the lock first, starts over from the database, as a
+// takeover does. So a deployment with hundreds of custodial vendor keys holds connections and
+// polls the node only for the signers with work.
+//
 // The lock is an optimisation of who works, not the only guard of correctness. The sender does
 // every write on the very connection that holds the lock, so once the session is gone (and with
 // it the lock) its writes fail instead of racing a new sender. Nonces come from txmgr_nonces
@@ -112,7 +120,8 @@
 //
 // # Resources
 //
-// Run holds one database connection per signer for which this replica is the active sender, plus
-// one for LISTEN; size the pool for it. Wait holds none: it is woken by the listener of a running
+// Run holds one database connection per signer that has work and for which this replica is the
+// active sender (idle signers hold none, see above), plus one for LISTEN; size the pool for the
+// signers busy at once. Wait holds none: it is woken by the listener of a running
 // Manager in the same process, and polls every PollInterval otherwise.
 package txmgr

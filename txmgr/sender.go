@@ -32,6 +32,14 @@ func lockObject(chainID uint64, signer common.Address) int32 {
 // errStopped ends Run: a test hook simulated a crash.
 var errStopped = errors.New("txmgr: sender stopped by hook")
 
+// errIdle ends a sender session whose signer has nothing queued and nothing in flight.
+var errIdle = errors.New("txmgr: nothing to send")
+
+// idleRechecks is how many PollIntervals an idle signer waits for a wake-up before it looks at its
+// queue anyway. Wake-ups come from the notification of every enqueue, and the listener wakes every
+// signer after it reconnects, so this is only a last resort.
+const idleRechecks = 30
+
 // sender is one signer's active sender: it holds the signer's advisory lock on conn and does all
 // its database work on that connection, so that losing the session (and with it the lock) makes
 // every later write fail instead of racing a new sender.
@@ -43,9 +51,11 @@ type sender struct {
 	log    *slog.Logger
 }
 
-// runSigner keeps a sender for signer alive until ctx ends.
+// runSigner runs senders for signer until ctx ends: one at once, then one whenever work arrives
+// for the signer after its last session let go for want of work.
 func (m *Manager) runSigner(ctx context.Context, signer Signer) error {
 	log := m.log.With("signer", signer.Address())
+	wake, _ := m.signerWake(signer.Address())
 	backoff := m.cfg.PollInterval
 	for {
 		err := m.session(ctx, signer, log)
@@ -54,6 +64,18 @@ func (m *Manager) runSigner(ctx context.Context, signer Signer) error {
 		}
 		if errors.Is(err, errStopped) {
 			return err
+		}
+		if errors.Is(err, errIdle) {
+			// No connection, no lock and no calls to the node while the signer has nothing to do:
+			// a vendor's custodial key sends now and then, and there may be hundreds of them.
+			backoff = m.cfg.PollInterval
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-wake:
+			case <-time.After(idleRechecks * m.cfg.PollInterval):
+			}
+			continue
 		}
 		log.Warn("sender session ended; retrying", "err", err, "in", backoff)
 		select {
@@ -115,11 +137,16 @@ func (m *Manager) session(ctx context.Context, signer Signer, log *slog.Logger) 
 		case <-timer.C:
 		case <-wake:
 		}
-		if err := s.tick(ctx); err != nil {
+		idle, err := s.tick(ctx)
+		switch {
+		case err != nil:
 			if errors.Is(err, errStopped) || conn.IsClosed() || ctx.Err() != nil {
 				return err
 			}
 			log.Warn("sender round failed; retrying", "err", err)
+		case idle:
+			log.Debug("nothing queued or in flight; letting go of the signer")
+			return errIdle
 		}
 		timer.Reset(m.cfg.PollInterval)
 	}
@@ -180,9 +207,18 @@ type round struct {
 	tip      *big.Int // the node's suggested priority fee, or nil
 }
 
-// tick is one round of the sender: track what is in flight, re-send what the node lacks, replace
-// what is stuck, then assign nonces to queued transactions and send them.
-func (s *sender) tick(ctx context.Context) error {
+// tick is one round of the sender (work), then the signer's gauges. idle: after the round, the
+// signer has no transaction queued, sent, or mined but not final.
+func (s *sender) tick(ctx context.Context) (idle bool, err error) {
+	if err := s.work(ctx); err != nil {
+		return false, err
+	}
+	return s.updateGauges(ctx)
+}
+
+// work tracks what is in flight, re-sends what the node lacks, replaces what is stuck, then
+// assigns nonces to queued transactions and sends them.
+func (s *sender) work(ctx context.Context) error {
 	c := s.m.cfg.Client
 	var r round
 	var err error
@@ -221,10 +257,7 @@ func (s *sender) tick(ctx context.Context) error {
 	if err := s.replaceStuck(ctx, &r, txs); err != nil {
 		return err
 	}
-	if err := s.assign(ctx, &r, sent); err != nil {
-		return err
-	}
-	return s.updateGauges(ctx)
+	return s.assign(ctx, &r, sent)
 }
 
 const selectInflight = `
@@ -311,32 +344,34 @@ func (s *sender) loadInflight(ctx context.Context) ([]*inflight, error) {
 	return out, nil
 }
 
-// updateGauges sets the signer's gauges of non-terminal states.
-func (s *sender) updateGauges(ctx context.Context) error {
+// updateGauges sets the signer's gauges of non-terminal states; idle when all are zero.
+func (s *sender) updateGauges(ctx context.Context) (idle bool, err error) {
 	counts := map[State]float64{StateQueued: 0, StateSent: 0, StateMined: 0}
 	rows, err := s.conn.Query(ctx, `
 SELECT state, count(*) FROM txmgr_txs
 WHERE chain_id = $1 AND signer = $2 AND state IN ('queued', 'sent', 'mined') GROUP BY state`,
 		int64(s.m.cfg.ChainID), s.addr.Bytes())
 	if err != nil {
-		return fmt.Errorf("counting transactions: %w", err)
+		return false, fmt.Errorf("counting transactions: %w", err)
 	}
+	idle = true
 	for rows.Next() {
 		var st string
 		var n int64
 		if err := rows.Scan(&st, &n); err != nil {
 			rows.Close()
-			return fmt.Errorf("counting transactions: %w", err)
+			return false, fmt.Errorf("counting transactions: %w", err)
 		}
 		counts[State(st)] = float64(n)
+		idle = idle && n == 0
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("counting transactions: %w", err)
+		return false, fmt.Errorf("counting transactions: %w", err)
 	}
 	for st, n := range counts {
 		s.m.met.txs.WithLabelValues(s.addr.Hex(), string(st)).Set(n)
 	}
-	return nil
+	return idle, nil
 }
 
 // clearGauges drops the signer's state gauges when this process stops sending for it, so that
