@@ -44,8 +44,13 @@ func (c *Cluster) lockDir() error {
 	return nil
 }
 
+// unlockDir releases the lock explicitly before closing the file: closing alone would leave it
+// held while any process forked by this one (an exec from any goroutine, between its fork and its
+// exec) still shares the file's open description, and a Start right after Stop would find the
+// directory "in use".
 func (c *Cluster) unlockDir() {
 	if c.lock != nil {
+		_ = syscall.Flock(int(c.lock.f.Fd()), syscall.LOCK_UN)
 		c.lock.f.Close()
 		c.lock = nil
 	}
