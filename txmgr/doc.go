@@ -29,11 +29,12 @@
 //
 // A sender lets go (closes its connection, and so the lock) as soon as a round leaves its signer
 // with nothing queued, sent, or mined but not final, and the signer then waits, holding nothing
-// and asking the node nothing, until an enqueue's notification wakes it (the listener wakes every
-// signer after it reconnects, and an idle signer looks anyway every 30 PollIntervals). The next
-// session, in whichever replica takes the lock first, starts over from the database, as a
-// takeover does. So a deployment with hundreds of custodial vendor keys holds connections and
-// polls the node only for the signers with work.
+// and asking the node nothing, until it is woken: by the notification of an enqueue for it, or by
+// the listener, which wakes the signers with such transactions each time it (re)connects (Run's
+// start included: every signer begins asleep) and every 30 PollIntervals. The next session, in
+// whichever replica takes the lock first, starts over from the database, as a takeover does. So
+// a deployment with hundreds of custodial vendor keys holds connections and polls the node only
+// for the signers with work, from its start on.
 //
 // The lock is an optimisation of who works, not the only guard of correctness. The sender does
 // every write on the very connection that holds the lock, so once the session is gone (and with

@@ -1,18 +1,27 @@
 package txmgr
 
 import (
+	"maps"
+	"slices"
 	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // TestIdleSignersHoldNothing: a signer with nothing to send holds no connection, no lock and
-// makes no calls to the node (a deployment may hold hundreds of vendors' custodial keys). Its
-// first session finds nothing and lets go; an enqueue wakes a sender, which lets go again once
-// the transaction is final; another enqueue wakes it again.
+// makes no calls to the node (a deployment may hold hundreds of vendors' custodial keys). At Run's
+// start only the signers with work get a sender; a sender lets go once its signer's transactions
+// are final; an enqueue wakes an idle signer's sender, again and again.
 func TestIdleSignersHoldNothing(t *testing.T) {
 	t.Parallel()
 	b := setup(t, liveChain)
 	keys := b.keys[1:5]
 	m := newManager(t, b.config(t, keys...))
+	first := enqueue(t, m, transfer(keys[0], 99, "idle"))[0] // queued before Run starts
+	busy, err := m.busySigners(t.Context())
+	if got := slices.Collect(maps.Keys(busy)); err != nil || len(got) != 1 || !busy[addr(keys[0])] {
+		t.Fatalf("signers with work: %v, %v; want only %s", got, err, addr(keys[0]))
+	}
 	start(t, m)
 
 	// The senders' locks held in this test's database (advisory locks name their database).
@@ -24,29 +33,47 @@ WHERE locktype = 'advisory' AND objsubid = 2 AND classid::int8 = $1 AND granted
   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, int64(lockClass)).Scan(&n)
 		return n, err
 	}
-	idle := func(sessions int) func() (bool, error) {
-		return func() (bool, error) {
-			var began int
-			// Every session begins by making sure its signer's nonce row exists.
-			if err := b.db.QueryRow(t.Context(), `SELECT count(*) FROM txmgr_nonces`).Scan(&began); err != nil {
-				return false, err
-			}
-			n, err := locks()
-			return began >= sessions && n == 0, err
+	// Every session begins by making sure its signer's nonce row exists.
+	sessioned := func() []common.Address {
+		rows, err := b.db.Query(t.Context(), `SELECT signer FROM txmgr_nonces ORDER BY signer`)
+		if err != nil {
+			t.Fatal(err)
 		}
+		var out []common.Address
+		var a []byte
+		for rows.Next() {
+			if err := rows.Scan(&a); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, common.BytesToAddress(a))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
 	}
-	eventually(t, "every signer's first session to let go", idle(len(keys)))
+	letGo := func() (bool, error) { n, err := locks(); return n == 0, err }
+
+	wait(t, m, first, StateFinal)
+	eventually(t, "the busy signer's sender to let go once its transaction is final", letGo)
+	// The other signers never had a session, though theirs would have begun at once, blocks ago.
+	if got := sessioned(); !slices.Equal(got, []common.Address{addr(keys[0])}) {
+		t.Fatalf("signers that had a session: %v, want only %s", got, addr(keys[0]))
+	}
 	for _, k := range keys {
 		if got := counter(t, m.met.active.WithLabelValues(addr(k).Hex())); got != 0 {
 			t.Fatalf("signer %s: sender_active %v while idle", addr(k), got)
 		}
 	}
 
-	for round := range 2 {
+	for round := range 2 { // an idle signer, woken twice
 		id := enqueue(t, m, transfer(keys[1], int64(100+round), "idle"))[0]
 		if tx := wait(t, m, id, StateFinal); tx.Nonce == nil || *tx.Nonce != uint64(round) {
 			t.Fatalf("round %d: final transaction %+v", round, tx)
 		}
-		eventually(t, "the sender to let go once its transaction is final", idle(len(keys)))
+		eventually(t, "the woken sender to let go once its transaction is final", letGo)
+	}
+	if got := sessioned(); len(got) != 2 || !slices.Contains(got, addr(keys[1])) {
+		t.Fatalf("signers that had a session: %v, want %s and %s", got, addr(keys[0]), addr(keys[1]))
 	}
 }

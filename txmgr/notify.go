@@ -66,8 +66,22 @@ type notice struct {
 }
 
 // listen follows NotifyChannel until ctx ends: it wakes waiters and, for queued transactions, the
-// signer's sender. A lost connection is re-established; meanwhile everyone polls.
+// signer's sender. A lost connection is re-established; meanwhile everyone polls. Every
+// idleRechecks PollIntervals it also wakes the senders of the signers with work, in case a
+// wake-up was ever lost.
 func (m *Manager) listen(ctx context.Context) {
+	go func() {
+		tick := time.NewTicker(idleRechecks * m.cfg.PollInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				m.wakeBusy(ctx)
+			}
+		}
+	}()
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := m.listenOnce(ctx)
@@ -97,9 +111,7 @@ func (m *Manager) listenOnce(ctx context.Context) error {
 	}
 	// Changes made while no one listened are picked up by re-reading.
 	m.hub.publish(0, true)
-	for _, ch := range m.wake {
-		poke(ch)
-	}
+	m.wakeBusy(ctx)
 	for {
 		n, err := pc.WaitForNotification(ctx)
 		if err != nil {
@@ -115,6 +127,22 @@ func (m *Manager) listenOnce(ctx context.Context) error {
 			if ch, ok := m.signerWake(p.Signer); ok {
 				poke(ch)
 			}
+		}
+	}
+}
+
+// wakeBusy wakes the senders of the signers with a transaction queued, sent, or mined but not
+// final (every sender, if that cannot be read).
+func (m *Manager) wakeBusy(ctx context.Context) {
+	busy, err := m.busySigners(ctx)
+	if err != nil && ctx.Err() == nil {
+		m.log.Warn("waking every signer's sender", "err", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for addr, ch := range m.wake {
+		if err != nil || busy[addr] {
+			poke(ch)
 		}
 	}
 }

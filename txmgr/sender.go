@@ -35,9 +35,9 @@ var errStopped = errors.New("txmgr: sender stopped by hook")
 // errIdle ends a sender session whose signer has nothing queued and nothing in flight.
 var errIdle = errors.New("txmgr: nothing to send")
 
-// idleRechecks is how many PollIntervals an idle signer waits for a wake-up before it looks at its
-// queue anyway. Wake-ups come from the notification of every enqueue, and the listener wakes every
-// signer after it reconnects, so this is only a last resort.
+// idleRechecks is how many PollIntervals pass between two looks for signers with work whose
+// sender sleeps. Wake-ups come from the notification of every enqueue, and the listener looks
+// each time it (re)connects, so this is only a last resort.
 const idleRechecks = 30
 
 // sender is one signer's active sender: it holds the signer's advisory lock on conn and does all
@@ -51,13 +51,23 @@ type sender struct {
 	log    *slog.Logger
 }
 
-// runSigner runs senders for signer until ctx ends: one at once, then one whenever work arrives
-// for the signer after its last session let go for want of work.
-func (m *Manager) runSigner(ctx context.Context, signer Signer) error {
+// runSigner runs senders for signer until ctx ends: one at once unless idle is set (then after a
+// wake-up), then one whenever a wake-up comes after the last session let go for want of work.
+func (m *Manager) runSigner(ctx context.Context, signer Signer, idle bool) error {
 	log := m.log.With("signer", signer.Address())
 	wake, _ := m.signerWake(signer.Address())
 	backoff := m.cfg.PollInterval
 	for {
+		if idle {
+			// No connection, no lock and no calls to the node while the signer has nothing to do:
+			// a vendor's custodial key sends now and then, and there may be hundreds of them.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-wake:
+			}
+			idle = false
+		}
 		err := m.session(ctx, signer, log)
 		if ctx.Err() != nil {
 			return nil
@@ -66,15 +76,7 @@ func (m *Manager) runSigner(ctx context.Context, signer Signer) error {
 			return err
 		}
 		if errors.Is(err, errIdle) {
-			// No connection, no lock and no calls to the node while the signer has nothing to do:
-			// a vendor's custodial key sends now and then, and there may be hundreds of them.
-			backoff = m.cfg.PollInterval
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-wake:
-			case <-time.After(idleRechecks * m.cfg.PollInterval):
-			}
+			backoff, idle = m.cfg.PollInterval, true
 			continue
 		}
 		log.Warn("sender session ended; retrying", "err", err, "in", backoff)

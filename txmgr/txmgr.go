@@ -240,6 +240,9 @@ func (m *Manager) Run(ctx context.Context) error {
 	if id.Cmp(m.chainID) != 0 {
 		return fmt.Errorf("txmgr: the node serves chain %s, configured for %d", id, m.cfg.ChainID)
 	}
+	// Every signer's sender waits, holding nothing, for a wake-up: the listener wakes those with
+	// work as soon as it listens (a restart must not open a session, and a connection, per vendor
+	// key), and the others at their first enqueue.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { m.listen(gctx); return nil })
 	m.mu.Lock()
@@ -252,15 +255,35 @@ func (m *Manager) Run(ctx context.Context) error {
 		if _, ok := m.wake[addr]; !ok {
 			m.wake[addr] = make(chan struct{}, 1)
 		}
-		g.Go(func() error { return m.runSigner(gctx, signer) })
+		g.Go(func() error { return m.runSigner(gctx, signer, true) })
 	}
-	m.spawn = func(s Signer) { g.Go(func() error { return m.runSigner(gctx, s) }) }
+	// A signer adopted while Run runs is adopted by its first enqueue: its sender starts at once.
+	m.spawn = func(s Signer) { g.Go(func() error { return m.runSigner(gctx, s, false) }) }
 	m.mu.Unlock()
 	err := g.Wait()
 	m.mu.Lock()
 	m.spawn = nil
 	m.mu.Unlock()
 	return err
+}
+
+// busySigners returns the signers with a transaction queued, sent, or mined but not final.
+func (m *Manager) busySigners(ctx context.Context) (map[common.Address]bool, error) {
+	rows, err := m.cfg.DB.Query(ctx, `
+SELECT DISTINCT signer FROM txmgr_txs WHERE chain_id = $1 AND state IN ('queued', 'sent', 'mined')`, int64(m.cfg.ChainID))
+	if err != nil {
+		return nil, err
+	}
+	busy := map[common.Address]bool{}
+	var signer []byte
+	_, err = pgx.ForEachRow(rows, []any{&signer}, func() error {
+		busy[common.BytesToAddress(signer)] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing the signers with work: %w", err)
+	}
+	return busy, nil
 }
 
 const selectTx = `
