@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/jackc/pgx/v5"
 )
 
 // TestIdleSignersHoldNothing: a signer with nothing to send holds no connection, no lock and
@@ -35,19 +36,13 @@ WHERE locktype = 'advisory' AND objsubid = 2 AND classid::int8 = $1 AND granted
 	}
 	// Every session begins by making sure its signer's nonce row exists.
 	sessioned := func() []common.Address {
-		rows, err := b.db.Query(t.Context(), `SELECT signer FROM txmgr_nonces ORDER BY signer`)
+		rows, _ := b.db.Query(t.Context(), `SELECT signer FROM txmgr_nonces ORDER BY signer`)
+		out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (common.Address, error) {
+			var a []byte
+			err := r.Scan(&a)
+			return common.BytesToAddress(a), err
+		})
 		if err != nil {
-			t.Fatal(err)
-		}
-		var out []common.Address
-		var a []byte
-		for rows.Next() {
-			if err := rows.Scan(&a); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, common.BytesToAddress(a))
-		}
-		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
 		return out

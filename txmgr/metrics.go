@@ -50,7 +50,7 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Help:    "Time from enqueue to final.",
 			Buckets: prometheus.ExponentialBuckets(0.25, 2, 14)}), // 0.25 s .. ~68 min
 		active: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "sender_active",
-			Help: "1 while this process holds the signer's sender lock."}, []string{"signer"}),
+			Help: "1 while this process holds the signer's sender lock (held only while the signer has transactions queued, sent or mined but not final)."}, []string{"signer"}),
 	}
 	for _, c := range []prometheus.Collector{m.txs, m.transitions, m.sendErrors, m.resends, m.replacements,
 		m.feeCapped, m.reorged, m.nonceGaps, m.nonceResyncs, m.conflicts, m.toFinal, m.active} {

@@ -66,22 +66,8 @@ type notice struct {
 }
 
 // listen follows NotifyChannel until ctx ends: it wakes waiters and, for queued transactions, the
-// signer's sender. A lost connection is re-established; meanwhile everyone polls. Every
-// idleRechecks PollIntervals it also wakes the senders of the signers with work, in case a
-// wake-up was ever lost.
+// signer's sender. A lost connection is re-established; meanwhile everyone polls.
 func (m *Manager) listen(ctx context.Context) {
-	go func() {
-		tick := time.NewTicker(idleRechecks * m.cfg.PollInterval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				m.wakeBusy(ctx)
-			}
-		}
-	}()
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := m.listenOnce(ctx)
@@ -127,6 +113,21 @@ func (m *Manager) listenOnce(ctx context.Context) error {
 			if ch, ok := m.signerWake(p.Signer); ok {
 				poke(ch)
 			}
+		}
+	}
+}
+
+// recheck wakes the senders of the signers with work every idleRechecks PollIntervals until ctx
+// ends, in case a wake-up was ever lost.
+func (m *Manager) recheck(ctx context.Context) {
+	tick := time.NewTicker(idleRechecks * m.cfg.PollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			m.wakeBusy(ctx)
 		}
 	}
 }

@@ -351,7 +351,7 @@ func (s *sender) updateGauges(ctx context.Context) (idle bool, err error) {
 	counts := map[State]float64{StateQueued: 0, StateSent: 0, StateMined: 0}
 	rows, err := s.conn.Query(ctx, `
 SELECT state, count(*) FROM txmgr_txs
-WHERE chain_id = $1 AND signer = $2 AND state IN ('queued', 'sent', 'mined') GROUP BY state`,
+WHERE chain_id = $1 AND signer = $2 AND `+pendingStates+` GROUP BY state`,
 		int64(s.m.cfg.ChainID), s.addr.Bytes())
 	if err != nil {
 		return false, fmt.Errorf("counting transactions: %w", err)

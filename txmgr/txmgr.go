@@ -245,6 +245,7 @@ func (m *Manager) Run(ctx context.Context) error {
 	// key), and the others at their first enqueue.
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { m.listen(gctx); return nil })
+	g.Go(func() error { m.recheck(gctx); return nil })
 	m.mu.Lock()
 	for _, addr := range m.cfg.Keys.Addresses() {
 		signer, err := m.cfg.Keys.Signer(addr)
@@ -267,12 +268,16 @@ func (m *Manager) Run(ctx context.Context) error {
 	return err
 }
 
-// busySigners returns the signers with a transaction queued, sent, or mined but not final.
+// pendingStates are the states of a transaction a signer still has work for: queued, sent, or
+// mined but not final. A signer with none is idle (its sender lets go, see doc.go).
+const pendingStates = `state IN ('queued', 'sent', 'mined')`
+
+// busySigners returns the signers with a transaction in pendingStates.
 func (m *Manager) busySigners(ctx context.Context) (map[common.Address]bool, error) {
-	rows, err := m.cfg.DB.Query(ctx, `
-SELECT DISTINCT signer FROM txmgr_txs WHERE chain_id = $1 AND state IN ('queued', 'sent', 'mined')`, int64(m.cfg.ChainID))
+	rows, err := m.cfg.DB.Query(ctx, `SELECT DISTINCT signer FROM txmgr_txs WHERE chain_id = $1 AND `+pendingStates,
+		int64(m.cfg.ChainID))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("listing the signers with work: %w", err)
 	}
 	busy := map[common.Address]bool{}
 	var signer []byte
