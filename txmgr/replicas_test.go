@@ -3,6 +3,7 @@ package txmgr
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum"
@@ -96,9 +97,18 @@ func TestCrashBetweenPersistAndSend(t *testing.T) {
 	if err != nil || tx.State != StateSent || tx.Nonce == nil || tx.Hash == nil {
 		t.Fatalf("after the crash: %+v, %v", tx, err)
 	}
-	if _, _, err := b.client.TransactionByHash(t.Context(), *tx.Hash); !errors.Is(err, ethereum.NotFound) {
-		t.Fatalf("the node knows %s before any broadcast: %v", tx.Hash, err)
-	}
+	// The node must not know it. On a fresh chain the node may first answer that its transaction
+	// index is still being built, which says neither: ask again.
+	eventually(t, "the node's answer on the persisted transaction", func() (bool, error) {
+		_, _, err := b.client.TransactionByHash(t.Context(), *tx.Hash)
+		switch {
+		case errors.Is(err, ethereum.NotFound):
+			return true, nil
+		case err != nil && strings.Contains(err.Error(), "indexing is in progress"):
+			return false, nil
+		}
+		return false, fmt.Errorf("the node knows %s before any broadcast: %v", tx.Hash, err)
+	})
 
 	restarted := newManager(t, b.config(t, key))
 	start(t, restarted)

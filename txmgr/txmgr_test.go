@@ -75,12 +75,14 @@ func TestEnqueueToFinal(t *testing.T) {
 	if want := []State{StateQueued, StateSent, StateMined, StateFinal}; !slices.Equal(states, want) {
 		t.Fatalf("announced states %v, want %v", states, want)
 	}
-	if got := counter(t, m.met.transitions.WithLabelValues("final")); got != 1 {
-		t.Fatalf("final transitions = %v", got)
-	}
-	if got := counter(t, m.met.toFinal); got != 1 {
-		t.Fatalf("time-to-final observations = %v", got)
-	}
+	// The sender counts the transition just after the commit that announced it.
+	eventually(t, "one final transition and one time-to-final observation counted", func() (bool, error) {
+		final, observed := counter(t, m.met.transitions.WithLabelValues("final")), counter(t, m.met.toFinal)
+		if final > 1 || observed > 1 {
+			return false, fmt.Errorf("final transitions %v, time-to-final observations %v", final, observed)
+		}
+		return final == 1 && observed == 1, nil
+	})
 
 	byRef, err := m.ListByRef(t.Context(), "dist-1")
 	if err != nil || len(byRef) != 1 || byRef[0].ID != id {
