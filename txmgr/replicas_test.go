@@ -3,7 +3,6 @@ package txmgr
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/ethereum/go-ethereum"
@@ -104,7 +103,7 @@ func TestCrashBetweenPersistAndSend(t *testing.T) {
 		switch {
 		case errors.Is(err, ethereum.NotFound):
 			return true, nil
-		case err != nil && strings.Contains(err.Error(), "indexing is in progress"):
+		case isIndexing(err):
 			return false, nil
 		}
 		return false, fmt.Errorf("the node knows %s before any broadcast: %v", tx.Hash, err)

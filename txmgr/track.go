@@ -70,7 +70,7 @@ func (s *sender) findReceipt(ctx context.Context, t *inflight) (*types.Receipt, 
 		if errors.Is(err, ethereum.NotFound) {
 			continue
 		}
-		if err != nil && strings.Contains(err.Error(), "indexing is in progress") {
+		if isIndexing(err) {
 			return nil, nil, fmt.Errorf("%w: %w", errIndexing, err)
 		}
 		if err != nil {
