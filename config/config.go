@@ -101,6 +101,9 @@ type Tx struct {
 	ResendAfter Duration `yaml:"resend_after"`
 	// PollInterval is how often receipts are polled.
 	PollInterval Duration `yaml:"poll_interval"`
+	// MaxSessions bounds the signers sending at once; each holds one database connection outside
+	// database.max_conns while it has work.
+	MaxSessions int `yaml:"max_sessions"`
 }
 
 // Log configures log/slog.
@@ -193,7 +196,7 @@ func Defaults() Config {
 		Auth:     Auth{Issuer: "rahat", Audience: "rahat-api"},
 		Phone:    Phone{Region: "NP"},
 		Tx: Tx{Confirmations: 12, FeeCapGwei: 200, TipCapGwei: 2, ResendAfter: Duration(2 * time.Minute),
-			PollInterval: Duration(2 * time.Second)},
+			PollInterval: Duration(2 * time.Second), MaxSessions: 8},
 	}
 }
 
@@ -381,6 +384,9 @@ func (c *Config) Validate() error {
 	checkURL(bad, "auth.jwks_url", c.Auth.JWKSURL, "https", "http")
 	if c.Tx.Confirmations == 0 || c.Tx.FeeCapGwei == 0 || c.Tx.TipCapGwei > c.Tx.FeeCapGwei {
 		bad("tx", "confirmations and fee_cap_gwei must be > 0 and tip_cap_gwei <= fee_cap_gwei")
+	}
+	if c.Tx.MaxSessions < 1 || c.Tx.MaxSessions > 1000 {
+		bad("tx.max_sessions", "%d is outside 1..1000", c.Tx.MaxSessions)
 	}
 	switch c.Dev.Workload {
 	case "none", "small", "demo", "large":

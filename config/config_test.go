@@ -126,6 +126,7 @@ func TestInvalid(t *testing.T) {
 		{"unknown network", "networks: [{name: a, chain_id: 1}, {name: b, chain_id: 2}]\nsources: [{name: s, contract: C, network: c, address: '0x5FbDB2315678afecb367f032d93F642f64180aa3'}]", nil, nil, "sources[0].network"},
 		{"list index gap", "", []string{"RAHAT_NETWORKS_3_NAME=x"}, nil, "list index"},
 		{"bad workload", "dev: {workload: huge}", nil, nil, "dev.workload"},
+		{"no sender sessions", "", []string{"RAHAT_TX_MAX_SESSIONS=0"}, nil, "tx.max_sessions"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -165,7 +166,7 @@ func TestShippedConfigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the repository's rahat.yaml: %v", err)
 	}
-	if cfg.Dev.Workload != "demo" || cfg.Serve.Addr == "" {
+	if cfg.Dev.Workload != "demo" || cfg.Serve.Addr == "" || cfg.Tx.MaxSessions != 8 {
 		t.Fatalf("unexpected values: %+v", cfg)
 	}
 }

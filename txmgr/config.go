@@ -20,6 +20,7 @@ const (
 	DefaultResendAfter   = 2 * time.Minute
 	DefaultPollInterval  = 2 * time.Second
 	DefaultMaxInFlight   = 64
+	DefaultMaxSessions   = 8
 )
 
 // DefaultFeeCap is the default ceiling on the max fee per gas: 200 gwei.
@@ -60,6 +61,11 @@ type Config struct {
 	// MaxInFlight bounds the transactions per signer that are sent but not yet mined; more wait in
 	// the queue without a nonce. Default 64.
 	MaxInFlight int
+	// MaxSessions bounds the signers this process sends for at once. Each sending signer holds a
+	// database connection of its own, outside the pool, for its advisory lock; signers with work
+	// beyond the bound wait their turn, and while one waits, a sender that has had its turn for
+	// sessionSlice rounds lets go and queues again. Default 8.
+	MaxSessions int
 	// Logger receives structured logs; never a key. Default slog.Default().
 	Logger *slog.Logger
 	// Registry receives the rahat_txmgr_* collectors. Default: a private registry (not exported).
@@ -75,6 +81,7 @@ func (cfg Config) withDefaults() Config {
 	cfg.ResendAfter = cmp.Or(cfg.ResendAfter, DefaultResendAfter)
 	cfg.PollInterval = cmp.Or(cfg.PollInterval, DefaultPollInterval)
 	cfg.MaxInFlight = cmp.Or(cfg.MaxInFlight, DefaultMaxInFlight)
+	cfg.MaxSessions = cmp.Or(cfg.MaxSessions, DefaultMaxSessions)
 	if cfg.FeeCap == nil {
 		cfg.FeeCap = DefaultFeeCap()
 	}
@@ -116,6 +123,8 @@ func (cfg Config) Validate() error {
 		return errors.New("txmgr: ResendAfter and PollInterval must not be negative")
 	case cfg.MaxInFlight < 1:
 		return fmt.Errorf("txmgr: MaxInFlight %d must be at least 1", cfg.MaxInFlight)
+	case cfg.MaxSessions < 1 || cfg.MaxSessions > 1000:
+		return fmt.Errorf("txmgr: MaxSessions %d must be between 1 and 1000", cfg.MaxSessions)
 	case cfg.Confirmations > 10_000:
 		return fmt.Errorf("txmgr: Confirmations %d is implausibly deep", cfg.Confirmations)
 	}

@@ -36,6 +36,14 @@
 // a deployment with hundreds of custodial vendor keys holds connections and polls the node only
 // for the signers with work, from its start on.
 //
+// Sessions are bounded too: at most Config.MaxSessions signers hold one at once in a process (a
+// session's connection is outside the pool). Signers with work beyond the bound wait for a slot in
+// turn, and while one waits, a session that has run sessionSlice (10) rounds lets go and its
+// signer queues again behind the others: a mass wake-up costs at most MaxSessions connections,
+// and a signer that always has work does not starve the rest. A signer that waits has its
+// transactions delayed, never lost (they are in the outbox); rahat_txmgr_sessions_waiting shows
+// the queue.
+//
 // The lock is an optimisation of who works, not the only guard of correctness. The sender does
 // every write on the very connection that holds the lock, so once the session is gone (and with
 // it the lock) its writes fail instead of racing a new sender. Nonces come from txmgr_nonces

@@ -77,6 +77,17 @@ func setup(t *testing.T, cfg devchain.Config) *bundle {
 	return b
 }
 
+// senderLocks counts the senders' locks held in the test's database (advisory locks name their
+// database): one per signer with a session.
+func (b *bundle) senderLocks(t *testing.T) (int, error) {
+	var n int
+	err := b.db.QueryRow(t.Context(), `
+SELECT count(*) FROM pg_locks
+WHERE locktype = 'advisory' AND objsubid = 2 AND classid::int8 = $1 AND granted
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, int64(lockClass)).Scan(&n)
+	return n, err
+}
+
 // assertNoKeys fails the test if logs contain any of keys, in hex with or without 0x, any case.
 func assertNoKeys(t *testing.T, logs string, keys []*ecdsa.PrivateKey) {
 	t.Helper()

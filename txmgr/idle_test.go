@@ -25,15 +25,6 @@ func TestIdleSignersHoldNothing(t *testing.T) {
 	}
 	start(t, m)
 
-	// The senders' locks held in this test's database (advisory locks name their database).
-	locks := func() (int, error) {
-		var n int
-		err := b.db.QueryRow(t.Context(), `
-SELECT count(*) FROM pg_locks
-WHERE locktype = 'advisory' AND objsubid = 2 AND classid::int8 = $1 AND granted
-  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, int64(lockClass)).Scan(&n)
-		return n, err
-	}
 	// Every session begins by making sure its signer's nonce row exists.
 	sessioned := func() []common.Address {
 		rows, _ := b.db.Query(t.Context(), `SELECT signer FROM txmgr_nonces ORDER BY signer`)
@@ -47,7 +38,7 @@ WHERE locktype = 'advisory' AND objsubid = 2 AND classid::int8 = $1 AND granted
 		}
 		return out
 	}
-	letGo := func() (bool, error) { n, err := locks(); return n == 0, err }
+	letGo := func() (bool, error) { n, err := b.senderLocks(t); return n == 0, err }
 
 	wait(t, m, first, StateFinal)
 	eventually(t, "the busy signer's sender to let go once its transaction is final", letGo)

@@ -20,6 +20,7 @@ type metrics struct {
 	conflicts    *prometheus.CounterVec // by signer: nonce taken by a foreign transaction, requeued
 	toFinal      prometheus.Histogram
 	active       *prometheus.GaugeVec // by signer: 1 while this process holds the signer's lock
+	waiting      prometheus.Gauge     // signers with work waiting for a session slot (MaxSessions)
 }
 
 func newMetrics(reg *prometheus.Registry) (*metrics, error) {
@@ -51,8 +52,10 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(0.25, 2, 14)}), // 0.25 s .. ~68 min
 		active: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "sender_active",
 			Help: "1 while this process holds the signer's sender lock (held only while the signer has transactions queued, sent or mined but not final)."}, []string{"signer"}),
+		waiting: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "sessions_waiting",
+			Help: "Signers with work waiting for one of this process's sender slots (tx.max_sessions)."}),
 	}
-	for _, c := range []prometheus.Collector{m.txs, m.transitions, m.sendErrors, m.resends, m.replacements,
+	for _, c := range []prometheus.Collector{m.waiting, m.txs, m.transitions, m.sendErrors, m.resends, m.replacements,
 		m.feeCapped, m.reorged, m.nonceGaps, m.nonceResyncs, m.conflicts, m.toFinal, m.active} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering txmgr metrics: %w", err)

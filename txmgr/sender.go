@@ -35,6 +35,13 @@ var errStopped = errors.New("txmgr: sender stopped by hook")
 // errIdle ends a sender session whose signer has nothing queued and nothing in flight.
 var errIdle = errors.New("txmgr: nothing to send")
 
+// errYield ends a sender session that has had its turn while other signers wait for a slot
+// (Config.MaxSessions); its signer queues again at once, behind them.
+var errYield = errors.New("txmgr: turn over")
+
+// sessionSlice is how many rounds a sender keeps its slot while other signers wait for one.
+const sessionSlice = 10
+
 // idleRechecks is how many PollIntervals pass between two looks for signers with work whose
 // sender sleeps. Wake-ups come from the notification of every enqueue, and the listener looks
 // each time it (re)connects, so this is only a last resort.
@@ -79,6 +86,10 @@ func (m *Manager) runSigner(ctx context.Context, signer Signer, idle bool) error
 			backoff, idle = m.cfg.PollInterval, true
 			continue
 		}
+		if errors.Is(err, errYield) {
+			backoff = m.cfg.PollInterval
+			continue
+		}
 		log.Warn("sender session ended; retrying", "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
@@ -95,13 +106,18 @@ func (m *Manager) session(ctx context.Context, signer Signer, log *slog.Logger) 
 	key := lockObject(m.cfg.ChainID, addr)
 	var conn *pgx.Conn
 	for waited := false; conn == nil; waited = true {
+		if err := m.takeSlot(ctx); err != nil {
+			return err
+		}
 		pconn, err := m.cfg.DB.Acquire(ctx)
 		if err != nil {
+			m.giveSlot()
 			return fmt.Errorf("acquiring a connection: %w", err)
 		}
 		var ok bool
 		if err := pconn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, $2)`, lockClass, key).Scan(&ok); err != nil {
 			pconn.Release()
+			m.giveSlot()
 			return fmt.Errorf("taking the sender lock: %w", err)
 		}
 		if ok {
@@ -110,7 +126,8 @@ func (m *Manager) session(ctx context.Context, signer Signer, log *slog.Logger) 
 			conn = pconn.Hijack()
 			break
 		}
-		pconn.Release() // a standby holds no connection between tries
+		pconn.Release() // a standby holds no connection and no slot between tries
+		m.giveSlot()
 		if !waited {
 			log.Info("another replica sends for this signer; standing by")
 		}
@@ -120,6 +137,7 @@ func (m *Manager) session(ctx context.Context, signer Signer, log *slog.Logger) 
 		case <-time.After(m.cfg.PollInterval):
 		}
 	}
+	defer m.giveSlot()
 	defer conn.Close(context.WithoutCancel(ctx))
 	wake, _ := m.signerWake(addr)
 	m.met.active.WithLabelValues(addr.Hex()).Set(1)
@@ -132,7 +150,7 @@ func (m *Manager) session(ctx context.Context, signer Signer, log *slog.Logger) 
 	}
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	for {
+	for rounds := 1; ; rounds++ {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -149,10 +167,37 @@ func (m *Manager) session(ctx context.Context, signer Signer, log *slog.Logger) 
 		case idle:
 			log.Debug("nothing queued or in flight; letting go of the signer")
 			return errIdle
+		case rounds >= sessionSlice && m.waiting.Load() > 0:
+			log.Debug("other signers wait for a session; letting go for now")
+			return errYield
 		}
 		timer.Reset(m.cfg.PollInterval)
 	}
 }
+
+// takeSlot waits for one of Config.MaxSessions session slots, in turn with the other signers.
+func (m *Manager) takeSlot(ctx context.Context) error {
+	select {
+	case m.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	m.waiting.Add(1)
+	m.met.waiting.Inc()
+	defer func() {
+		m.waiting.Add(-1)
+		m.met.waiting.Dec()
+	}()
+	select {
+	case m.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// giveSlot returns a slot taken by takeSlot.
+func (m *Manager) giveSlot() { <-m.slots }
 
 // reconcile runs when a sender takes over (at start, after a crash, after another replica let
 // go): it makes sure the signer's nonce row exists. Everything else a restart needs is what every

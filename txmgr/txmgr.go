@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -112,6 +113,11 @@ type Manager struct {
 	hub     *hub
 	hooks   hooks
 
+	// slots holds a token for every signer with a session (Config.MaxSessions); waiting counts
+	// the signers blocked on it, so that a sender whose turn has lasted lets go.
+	slots   chan struct{}
+	waiting atomic.Int32
+
 	mu    sync.Mutex
 	wake  map[common.Address]chan struct{} // pokes a signer's sender when work is queued
 	spawn func(Signer)                     // starts a signer's sender while Run runs; nil otherwise
@@ -164,6 +170,7 @@ func New(cfg Config) (*Manager, error) {
 		chainID: new(big.Int).SetUint64(cfg.ChainID),
 		hub:     newHub(),
 		wake:    make(map[common.Address]chan struct{}),
+		slots:   make(chan struct{}, cfg.MaxSessions),
 	}
 	for _, a := range cfg.Keys.Addresses() {
 		m.wake[a] = make(chan struct{}, 1)

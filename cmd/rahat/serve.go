@@ -163,7 +163,7 @@ func newServeMux(ctx context.Context, g *errgroup.Group, d serveDeps) (*http.Ser
 	tm, err := txmgr.New(txmgr.Config{DB: d.db.Pool, Client: client, ChainID: chainID, Keys: ring,
 		Confirmations: cfg.Tx.Confirmations, FeeCap: new(big.Int).Mul(gwei, new(big.Int).SetUint64(cfg.Tx.FeeCapGwei)),
 		TipCap: new(big.Int).Mul(gwei, new(big.Int).SetUint64(cfg.Tx.TipCapGwei)), ResendAfter: cfg.Tx.ResendAfter.D(),
-		PollInterval: cfg.Tx.PollInterval.D(), Logger: log.With("component", "txmgr"), Registry: d.reg})
+		PollInterval: cfg.Tx.PollInterval.D(), MaxSessions: cfg.Tx.MaxSessions, Logger: log.With("component", "txmgr"), Registry: d.reg})
 	if err != nil {
 		return nil, fmt.Errorf("txmgr: %w", err)
 	}
