@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -148,6 +149,10 @@ type Serve struct {
 	// StatusPage serves the public status page at / (networks, lag, reorgs, throughput, latest
 	// events; no secrets, like /healthz) and its /status.json.
 	StatusPage bool `yaml:"status_page"`
+	// Network names the network `rahat serve` answers for: GraphQL, the status page, the SMS
+	// webhooks and the REST API read and send on that chain alone. Empty means the first of
+	// networks. `rahat index` follows every network; run one serve deployment per chain.
+	Network string `yaml:"network"`
 }
 
 // GraphQL configures /graphql. Zero limits take the server's defaults.
@@ -308,6 +313,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Database.MaxConns < 2 || c.Database.MaxConns > 1000 {
 		bad("database.max_conns", "%d is outside 2..1000", c.Database.MaxConns)
+	}
+	if c.Serve.Network != "" && !slices.ContainsFunc(c.Networks, func(n Network) bool { return n.Name == c.Serve.Network }) {
+		bad("serve.network", "%q names no network under networks", c.Serve.Network)
 	}
 	if c.Index.BatchBlocks == 0 || c.Index.PartitionBlocks < 1000 {
 		bad("index", "batch_blocks must be > 0 and partition_blocks >= 1000")

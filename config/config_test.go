@@ -126,6 +126,7 @@ func TestInvalid(t *testing.T) {
 		{"unknown network", "networks: [{name: a, chain_id: 1}, {name: b, chain_id: 2}]\nsources: [{name: s, contract: C, network: c, address: '0x5FbDB2315678afecb367f032d93F642f64180aa3'}]", nil, nil, "sources[0].network"},
 		{"list index gap", "", []string{"RAHAT_NETWORKS_3_NAME=x"}, nil, "list index"},
 		{"bad workload", "dev: {workload: huge}", nil, nil, "dev.workload"},
+		{"unknown serve network", "networks: [{name: a, chain_id: 1}]\nserve: {network: b}", nil, nil, "serve.network"},
 		{"no sender sessions", "", []string{"RAHAT_TX_MAX_SESSIONS=0"}, nil, "tx.max_sessions"},
 	}
 	for _, tt := range tests {
@@ -183,5 +184,31 @@ func TestEnvListBeyondTen(t *testing.T) {
 	}
 	if len(cfg.Networks) != 12 || cfg.Networks[10].Name != "n10" || cfg.Networks[2].ChainID != 3 {
 		t.Fatalf("networks = %+v", cfg.Networks)
+	}
+}
+
+func TestServeNetwork(t *testing.T) {
+	t.Parallel()
+	two := "networks: [{name: a, chain_id: 1, rpc_url: 'http://a:1'}, {name: b, chain_id: 2, rpc_url: 'http://b:1'}]\n"
+	tests := []struct {
+		name, file string
+		want       uint64 // chain id; 0: none
+	}{
+		{"the first by default", two, 1},
+		{"the one named", two + "serve: {network: b}", 2},
+		{"none configured", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, err := config.Load(writeFile(t, tt.file), false, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, ok := cfg.ServeNetwork()
+			if ok != (tt.want != 0) || n.ChainID != tt.want {
+				t.Fatalf("ServeNetwork() = %+v, %v; want chain %d", n, ok, tt.want)
+			}
+		})
 	}
 }

@@ -31,6 +31,17 @@ type Network struct {
 	RequestTimeout Duration `yaml:"request_timeout"`
 }
 
+// ServeNetwork returns the network `rahat serve` answers for: the one serve.network names (Validate
+// checked that it exists), else the first; ok is false when no network is configured.
+func (c Config) ServeNetwork() (n Network, ok bool) {
+	for _, n := range c.Networks {
+		if n.Name == c.Serve.Network || c.Serve.Network == "" {
+			return n, true
+		}
+	}
+	return Network{}, false
+}
+
 // Source is a contract (or a family of contracts created by a factory) whose events are indexed.
 type Source struct {
 	// Name names the source; events are stored per source and event.

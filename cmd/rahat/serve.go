@@ -73,8 +73,10 @@ func newServeMux(ctx context.Context, g *errgroup.Group, d serveDeps) (*http.Ser
 	mux := http.NewServeMux()
 	mountOps(mux, d.reg, d.db, cfg.Serve.ReadyMaxLag)
 	var chainID uint64
-	if len(cfg.Networks) > 0 {
-		chainID = cfg.Networks[0].ChainID
+	network, hasNetwork := cfg.ServeNetwork()
+	if hasNetwork {
+		chainID = network.ChainID
+		log.Info("serving one network", "network", network.Name, "chain_id", chainID)
 	}
 	// One token verifier for the REST API and GraphQL's operational fields (nil: no key configured).
 	authCfg := auth.Config{Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, HS256Secret: d.sec.JWT, JWKSFile: cfg.Auth.JWKSFile, JWKSURL: cfg.Auth.JWKSURL, Logger: log}
@@ -144,7 +146,7 @@ func newServeMux(ctx context.Context, g *errgroup.Group, d serveDeps) (*http.Ser
 	mux.Handle("/sms/", svc.Handler())
 	g.Go(func() error { return svc.Run(ctx) })
 
-	if len(cfg.Networks) == 0 || cfg.Keys.Operator == "" || cfg.Keys.OTPServer == "" {
+	if !hasNetwork || cfg.Keys.Operator == "" || cfg.Keys.OTPServer == "" {
 		log.Warn("the REST API is off: configure a network, keys.operator and keys.otp_server")
 		return mux, nil
 	}
@@ -155,9 +157,12 @@ func newServeMux(ctx context.Context, g *errgroup.Group, d serveDeps) (*http.Ser
 	if err != nil {
 		return nil, err
 	}
-	client, err := ethclient.DialContext(ctx, cfg.Networks[0].RPCURL)
+	if network.RPCURL == "" {
+		return nil, fmt.Errorf("the REST API sends transactions: network %s needs an rpc_url", network.Name)
+	}
+	client, err := ethclient.DialContext(ctx, network.RPCURL)
 	if err != nil {
-		return nil, fmt.Errorf("dialling %s: %w", cfg.Networks[0].Name, err)
+		return nil, fmt.Errorf("dialling %s: %w", network.Name, err)
 	}
 	gwei := big.NewInt(1_000_000_000)
 	tm, err := txmgr.New(txmgr.Config{DB: d.db.Pool, Client: client, ChainID: chainID, Keys: ring,
