@@ -88,3 +88,39 @@ func waitStats(t testing.TB, ls *liveServer, cond func(graphql.LiveStats) bool) 
 	}
 	return st
 }
+
+// TestNewBlocksParentHash: a block's parent hash comes with the indexer's notification; from an
+// indexer that does not send it, it is read from the index (none here: null).
+func TestNewBlocksParentHash(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	ls := serveLive(t, db, nil, nil)
+	c := dialWS(t, ls.wsURL, "graphql-transport-ws", map[string]any{})
+	c.subscribe("a", `subscription { newBlocks { number parentHash } }`, nil)
+	waitStats(t, ls, func(s graphql.LiveStats) bool { return s.Subscriptions == 1 })
+
+	notify(t, db, indexer.Notification{ChainID: 7, From: 10, To: 10, Hash: common.Hash{1}, ParentHash: common.Hash{0xaa}})
+	notify(t, db, indexer.Notification{ChainID: 7, From: 11, To: 11, Hash: common.Hash{2}})
+	for _, want := range []*string{ptr(fmt.Sprintf("0xaa%062x", 0)), nil} {
+		var m struct {
+			NewBlocks struct {
+				Number     int     `json:"number"`
+				ParentHash *string `json:"parentHash"`
+			} `json:"newBlocks"`
+		}
+		c.data("a", &m)
+		got := m.NewBlocks.ParentHash
+		if (got == nil) != (want == nil) || got != nil && *got != *want {
+			t.Fatalf("block %d: parentHash %v, want %v", m.NewBlocks.Number, deref(got), deref(want))
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func deref(s *string) string {
+	if s == nil {
+		return "null"
+	}
+	return *s
+}

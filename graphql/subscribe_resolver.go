@@ -4,6 +4,7 @@ import (
 	"context"
 
 	gql "github.com/99designs/gqlgen/graphql"
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/rahataid/rahat/graphql/exec"
 	"github.com/rahataid/rahat/graphql/live"
@@ -54,7 +55,11 @@ func (r *subscriptionResolver) NewBlocks(ctx context.Context, _ *int) (<-chan *m
 	if !ev.AllTables {
 		b.Tables = append([]string{}, ev.Tables...)
 	}
-	if selectsField(ctx, "parentHash") {
+	switch {
+	case !selectsField(ctx, "parentHash"):
+	case ev.Head.ParentHash != (common.Hash{}):
+		b.ParentHash = ev.Head.ParentHash.Bytes() // from the indexer's notification
+	default: // a catch-up event, or an older indexer: read it where _meta does
 		n := int(ev.Head.Number)
 		m, err := r.eng.Meta(ctx, r.deployment, &model.BlockHeight{Number: &n})
 		if err == nil && m.Block != nil && m.Block.Hash.String() == model.Bytes(ev.Head.Hash.Bytes()).String() {

@@ -153,11 +153,22 @@ func TestBackfillLiveRestart(t *testing.T) {
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	// The commits announced contiguous block ranges.
+	// The commits announced contiguous block ranges, each with its head's parent: the previous
+	// commit's head when the commit is one block.
+	linked := 0
 	for i := 1; i < len(commits); i++ {
 		if commits[i].From != commits[i-1].To+1 {
 			t.Fatalf("commit %d covers %d-%d after %d-%d", i, commits[i].From, commits[i].To, commits[i-1].From, commits[i-1].To)
 		}
+		if commits[i].From == commits[i].To {
+			if commits[i].ParentHash != commits[i-1].Hash {
+				t.Fatalf("commit %d (block %d): parent %s, the previous commit's head is %s", i, commits[i].To, commits[i].ParentHash, commits[i-1].Hash)
+			}
+			linked++
+		}
+	}
+	if linked == 0 {
+		t.Fatal("no commit of a single block to check its parent hash against")
 	}
 
 	// Restart on the same database after more blocks: resumes exactly.

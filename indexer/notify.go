@@ -14,9 +14,11 @@ type Notification struct {
 	// From and To are the blocks the commit covered; after a reorg From is Reorg.Ancestor+1.
 	From uint64 `json:"from"`
 	To   uint64 `json:"to"`
-	// Hash and Timestamp are those of block To, the new checkpoint.
-	Hash      common.Hash `json:"hash"`
-	Timestamp uint64      `json:"timestamp"`
+	// Hash, ParentHash and Timestamp are those of block To, the new checkpoint. ParentHash is zero
+	// in the notifications of versions before it was added.
+	Hash       common.Hash `json:"hash"`
+	ParentHash common.Hash `json:"parent_hash"`
+	Timestamp  uint64      `json:"timestamp"`
 	// Tables lists the event tables that received rows in this commit (sorted), so a listener can
 	// skip subscriptions the commit cannot touch. After a reorg, rows may also have been deleted from
 	// any table above Reorg.Ancestor.

@@ -115,7 +115,7 @@ func (r *run) commitTx(ctx context.Context, b *batch, rg *reorgInfo, idempotent 
 	}
 
 	last := b.last()
-	note = Notification{ChainID: r.cfg.Network.ChainID, From: b.from, To: b.to, Hash: last.Hash, Timestamp: uint64(last.Time)}
+	note = Notification{ChainID: r.cfg.Network.ChainID, From: b.from, To: b.to, Hash: last.Hash, ParentHash: last.ParentHash, Timestamp: uint64(last.Time)}
 	if rg != nil {
 		if note.Reorg, err = r.rollback(ctx, tx, rg, b); err != nil {
 			return note, err

@@ -12,6 +12,9 @@ type Head struct {
 	Number    uint64
 	Hash      common.Hash
 	Timestamp uint64
+	// ParentHash is zero when unknown: in events made from the database (a baseline, a catch-up
+	// after a reconnection) and in notifications of indexers that did not send it.
+	ParentHash common.Hash
 }
 
 // Reorg is a reorg the indexer handled (a row of indexer_reorgs).

@@ -160,7 +160,7 @@ func (h *Hub) notified(ctx context.Context, payload string) {
 		h.log.Error("live: a notification is not JSON", "err", err)
 		return
 	}
-	ev := Event{ChainID: n.ChainID, Head: Head{Number: n.To, Hash: n.Hash, Timestamp: n.Timestamp}, From: n.From, Tables: n.Tables, Received: now}
+	ev := Event{ChainID: n.ChainID, Head: Head{Number: n.To, Hash: n.Hash, Timestamp: n.Timestamp, ParentHash: n.ParentHash}, From: n.From, Tables: n.Tables, Received: now}
 	h.mu.Lock()
 	prev, known := h.heads[n.ChainID]
 	switch {
