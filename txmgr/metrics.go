@@ -32,7 +32,7 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "state_changes_total",
 			Help: "Transactions entering each state (a reorg counts a second sent)."}, []string{"state"}),
 		sendErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "send_errors_total",
-			Help: "Broadcasts the node rejected for a reason other than already knowing the transaction."}, []string{"signer"}),
+			Help: "Transactions the node refused to estimate (other than a revert) or to accept (other than already knowing them), once per round: a key without ether, say."}, []string{"signer"}),
 		resends: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "resends_total",
 			Help: "Signed transactions broadcast again with the same bytes, by reason (lost, reorg)."}, []string{"reason"}),
 		replacements: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "replacements_total",

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"time"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
@@ -136,7 +137,10 @@ func (s *sender) assign(ctx context.Context, r *round, inFlight int) error {
 		}
 		reason, isRevert := revertText(err)
 		if !isRevert {
-			s.log.Warn("estimating gas failed; will retry", "tx_id", q.id, "err", err)
+			if ctx.Err() == nil {
+				s.m.met.sendErrors.WithLabelValues(s.addr.Hex()).Inc()
+				s.refused(q.id, "estimating gas failed; will retry", err)
+			}
 			break // keep the order: later transactions wait for this one
 		}
 		if inFlight+len(ready) > 0 {
@@ -337,6 +341,7 @@ func (s *sender) bump(ctx context.Context, r *round, prev attempt) (tip, feeCap 
 func (s *sender) broadcast(ctx context.Context, id int64, tx *types.Transaction) {
 	err := s.m.cfg.Client.SendTransaction(ctx, tx)
 	if err == nil {
+		s.accepted(id)
 		return
 	}
 	msg := strings.ToLower(err.Error())
@@ -351,7 +356,55 @@ func (s *sender) broadcast(ctx context.Context, id int64, tx *types.Transaction)
 		return
 	}
 	s.m.met.sendErrors.WithLabelValues(s.addr.Hex()).Inc()
-	s.log.Warn("node rejected transaction; will retry", "tx_id", id, "nonce", tx.Nonce(), "hash", tx.Hash(), "err", err)
+	s.refused(id, "node rejected transaction; will retry", err, "nonce", tx.Nonce(), "hash", tx.Hash())
+}
+
+// rejectionLogEvery is how often the same refusal of a transaction is logged as a warning again.
+const rejectionLogEvery = 5 * time.Minute
+
+// rejection is the last refusal of a transaction logged as a warning, and how many identical
+// ones came after it.
+type rejection struct {
+	err   string
+	at    time.Time
+	since int
+}
+
+// refused logs a refusal of transaction id by the node (what says which: an estimate, a
+// broadcast). The same refusal comes back every round until something changes (a key without
+// ether stays so for hours), so it is a warning when it is new, and again once per
+// rejectionLogEvery with the count of the identical ones in between; in between, debug.
+func (s *sender) refused(id int64, what string, err error, attrs ...any) {
+	key := refusalKey{id, what}
+	now := s.m.cfg.Now()
+	last, seen := s.rejected[key]
+	attrs = append(attrs, "tx_id", id, "err", err)
+	if seen && last.err == err.Error() && now.Sub(last.at) < rejectionLogEvery {
+		last.since++
+		s.rejected[key] = last
+		s.log.Debug(what, attrs...)
+		return
+	}
+	if s.rejected == nil {
+		s.rejected = map[refusalKey]rejection{}
+	}
+	s.rejected[key] = rejection{err: err.Error(), at: now}
+	s.log.Warn(what, append(attrs, "same_refusals_since_last_warning", last.since)...)
+}
+
+// refusalKey names what was refused: a transaction's estimate or its broadcast.
+type refusalKey struct {
+	id   int64
+	what string
+}
+
+// accepted forgets the refusals of transaction id once the node took it.
+func (s *sender) accepted(id int64) {
+	for k := range s.rejected {
+		if k.id == id {
+			delete(s.rejected, k)
+		}
+	}
 }
 
 // call runs the hook if set.
