@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"net/url"
 	"os"
 	"slices"
@@ -59,6 +60,21 @@ type Keys struct {
 	Operator string `yaml:"operator"`
 	// OTPServer is the address of the projects' OTP server key.
 	OTPServer string `yaml:"otp_server"`
+	// Funder is the address of a key (in the keystore) that sends every vendor the API creates
+	// VendorFundingWei for gas: a custodial vendor key signs its own claims and settlements.
+	Funder string `yaml:"funder"`
+	// VendorFundingWei is what Funder sends each new vendor, in wei (decimal). 0 sends nothing;
+	// the vendors' addresses must then be funded some other way.
+	VendorFundingWei string `yaml:"vendor_funding_wei"`
+}
+
+// VendorFunding returns keys.vendor_funding_wei as a number (Validate checked it).
+func (k Keys) VendorFunding() *big.Int {
+	v, ok := new(big.Int).SetString(cmp.Or(k.VendorFundingWei, "0"), 10)
+	if !ok {
+		return new(big.Int)
+	}
+	return v
 }
 
 // Auth configures JWT verification. An HS256 secret comes from RAHAT_JWT_SECRET.
@@ -379,10 +395,15 @@ func (c *Config) Validate() error {
 	if g := c.GraphQL; g.MaxSubscriptionsPerConnection < 0 || g.MaxConnectionsPerIP < 0 || g.MaxMessageBytes < 0 || g.KeepAlive < 0 || g.SubscriberQueue < 0 {
 		bad("graphql", "limits must not be negative")
 	}
-	for _, a := range []struct{ field, v string }{{"keys.operator", c.Keys.Operator}, {"keys.otp_server", c.Keys.OTPServer}} {
+	for _, a := range []struct{ field, v string }{{"keys.operator", c.Keys.Operator}, {"keys.otp_server", c.Keys.OTPServer}, {"keys.funder", c.Keys.Funder}} {
 		if a.v != "" && !isHexAddress(a.v) {
 			bad(a.field, "%q is not a 0x-prefixed 20-byte hex address", a.v)
 		}
+	}
+	if w, ok := new(big.Int).SetString(cmp.Or(c.Keys.VendorFundingWei, "0"), 10); !ok || w.Sign() < 0 {
+		bad("keys.vendor_funding_wei", "%q is not a non-negative whole number of wei", c.Keys.VendorFundingWei)
+	} else if w.Sign() > 0 && c.Keys.Funder == "" {
+		bad("keys.vendor_funding_wei", "needs keys.funder, the key that sends it")
 	}
 	if len(c.Phone.Region) != 2 {
 		bad("phone.region", "%q is not a two-letter ISO 3166 region", c.Phone.Region)

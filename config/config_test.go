@@ -127,6 +127,9 @@ func TestInvalid(t *testing.T) {
 		{"list index gap", "", []string{"RAHAT_NETWORKS_3_NAME=x"}, nil, "list index"},
 		{"bad workload", "dev: {workload: huge}", nil, nil, "dev.workload"},
 		{"unknown serve network", "networks: [{name: a, chain_id: 1}]\nserve: {network: b}", nil, nil, "serve.network"},
+		{"vendor funding without a funder", "keys: {vendor_funding_wei: '1000'}", nil, nil, "needs keys.funder"},
+		{"vendor funding not a number", "keys: {funder: '0x5FbDB2315678afecb367f032d93F642f64180aa3', vendor_funding_wei: '1e18'}", nil, nil, "keys.vendor_funding_wei"},
+		{"bad funder", "keys: {funder: '0x12'}", nil, nil, "keys.funder"},
 		{"no sender sessions", "", []string{"RAHAT_TX_MAX_SESSIONS=0"}, nil, "tx.max_sessions"},
 	}
 	for _, tt := range tests {
@@ -210,5 +213,21 @@ func TestServeNetwork(t *testing.T) {
 				t.Fatalf("ServeNetwork() = %+v, %v; want chain %d", n, ok, tt.want)
 			}
 		})
+	}
+}
+
+func TestVendorFunding(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(writeFile(t, "keys: {funder: '0x5FbDB2315678afecb367f032d93F642f64180aa3'}"), false,
+		[]string{"RAHAT_KEYS_VENDOR_FUNDING_WEI=1000000000000000000"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Keys.VendorFunding().String(); got != "1000000000000000000" {
+		t.Fatalf("VendorFunding() = %s", got)
+	}
+	cfg, err = config.Load(writeFile(t, ""), false, nil, nil)
+	if err != nil || cfg.Keys.VendorFunding().Sign() != 0 {
+		t.Fatalf("default vendor funding: %v, %v", cfg.Keys.VendorFunding(), err)
 	}
 }

@@ -4,14 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/rahataid/rahat/api/auth"
 	"log/slog"
 	"math/big"
 	"time"
 
+	"github.com/ethereum/go-ethereum/crypto"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/rahataid/rahat/api/auth"
 	"github.com/rahataid/rahat/config"
 	"github.com/rahataid/rahat/devchain"
 	"github.com/rahataid/rahat/indexer"
@@ -126,7 +126,8 @@ func chainOptions(cfg config.Config, chain *devchain.Chain, log *slog.Logger) wo
 }
 
 // setupDevAPI gives the REST API of `rahat dev` a project of its own on the embedded chain: dev key 1 is
-// its operator (project admin) and dev key 2 its OTP server, both held by the transaction manager; it
+// its operator (project admin), dev key 2 its OTP server and dev key 3 sends each new vendor 1 ether
+// for gas, all held by the transaction manager (the workload uses key 0 and keys of its own); it
 // prints an operator token to try the API with.
 func setupDevAPI(ctx context.Context, env *Env, cfg *config.Config, sec *secrets, chain *devchain.Chain, dep *workload.Deployment) error {
 	keys := chain.Keys()
@@ -137,8 +138,12 @@ func setupDevAPI(ctx context.Context, env *Env, cfg *config.Config, sec *secrets
 	if err != nil {
 		return fmt.Errorf("creating the API's dev project: %w", err)
 	}
-	sec.HexKeys = append(sec.HexKeys, keys[1], keys[2])
+	funder := crypto.PubkeyToAddress(keys[3].PublicKey)
+	sec.HexKeys = append(sec.HexKeys, keys[1], keys[2], keys[3])
 	cfg.Keys.Operator, cfg.Keys.OTPServer = operator.Hex(), otp.Hex()
+	if cfg.Keys.Funder == "" {
+		cfg.Keys.Funder, cfg.Keys.VendorFundingWei = funder.Hex(), "1000000000000000000"
+	}
 	cfg.Tx.Confirmations, cfg.Tx.PollInterval = 2, config.Duration(200*time.Millisecond)
 	tok, err := auth.IssueHS256(sec.JWT, auth.TokenSpec{Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience,
 		Roles: []auth.Role{auth.RoleOperator, auth.RoleAdmin}, TTL: 24 * time.Hour})

@@ -177,6 +177,7 @@ func newServeMux(ctx context.Context, g *errgroup.Group, d serveDeps) (*http.Ser
 		Auth: authCfg, Verifier: verifier,
 		Phones: phones, Box: box, PhoneRegion: cfg.Phone.Region, Codes: smsCodes{svc}, Keys: ring,
 		Operator: common.HexToAddress(cfg.Keys.Operator), OTPServer: common.HexToAddress(cfg.Keys.OTPServer),
+		Funder: common.HexToAddress(cfg.Keys.Funder), VendorFunding: cfg.Keys.VendorFunding(),
 		Logger: log.With("component", "api"), Registry: d.reg})
 	if err != nil {
 		return nil, fmt.Errorf("api: %w", err)
