@@ -21,13 +21,15 @@ import (
 
 	"github.com/rahataid/rahat/api/auth"
 	"github.com/rahataid/rahat/internal/pgtest"
+	"github.com/rahataid/rahat/sms"
 )
 
 // TestDevVendorRedemption plays, against `rahat dev` as `make dev` starts it, what a developer
 // trying the REST API does: register a beneficiary, distribute to it, create a vendor, then
-// redeem as that vendor with the code the beneficiary would receive by SMS (from the dev outbox).
-// A vendor created through the API holds a new custodial key with no ether: the claim goes
-// through only if `rahat dev` funds it for gas.
+// redeem as that vendor with the code the beneficiary would receive by SMS (from the dev outbox),
+// check the beneficiary's balance by SMS, and settle the vendor's tokens. A vendor created through
+// the API holds a new custodial key with no ether: the claim goes through only if `rahat dev`
+// funds it for gas.
 func TestDevVendorRedemption(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
@@ -144,6 +146,28 @@ func TestDevVendorRedemption(t *testing.T) {
 			t.Fatalf("claim failed")
 		}
 		return claim.State == "processed"
+	})
+
+	// The beneficiary texts for its balance: 5 RDA allocated (500 units of 2 decimals), 1 claimed.
+	// rahat dev's public URL, which Twilio signs, is http:// and serve.addr as configured.
+	status, twiml, err := sms.Webhook{URL: base + "/sms/inbound", SignURL: "http://127.0.0.1:0/sms/inbound",
+		AuthToken: sms.DevAuthToken, Params: sms.InboundSMS("AC00000000000000000000000000000000", "+9779812345678", "+15005550006", "BAL")}.Do(ctx, http.DefaultClient)
+	if err != nil || status != http.StatusOK || !strings.Contains(twiml, "available 4") {
+		t.Fatalf("balance by SMS: %d %q %v", status, twiml, err)
+	}
+
+	// The vendor hands the token back for cash.
+	var settlement struct {
+		ID    int64  `json:"id"`
+		State string `json:"state"`
+	}
+	api.do(vendorToken, "POST", "/v1/vendor/settlements", map[string]any{"project": project, "amount": "100"}, &settlement)
+	waitFor(t, ctx, "the settlement to be final", func() bool {
+		api.do(vendorToken, "GET", fmt.Sprintf("/v1/vendor/settlements/%d", settlement.ID), nil, &settlement)
+		if settlement.State == "failed" {
+			t.Fatalf("settlement failed")
+		}
+		return settlement.State == "final"
 	})
 }
 
