@@ -1,8 +1,15 @@
 // Package keyring holds the signing keys of `rahat serve`: fixed keys (the projects' operator and OTP
-// server, from an encrypted keystore or, in development, the environment) and the vendors' custodial keys,
-// which the API creates on demand. New keys are written encrypted (go-ethereum's keystore format) to the
-// keystore directory before their address is handed out, so a key is never lost when the process dies;
-// files are decrypted lazily, on the first signature, and kept in memory only.
+// server, from an encrypted keystore directory or, in development, the environment) and the vendors'
+// custodial keys, which the API creates on demand.
+//
+// New keys go to Postgres (keyring_keys) when the ring has a database, as `rahat serve` always gives
+// it: encrypted with the keystore passphrase in go-ethereum's keystore format (scrypt), written before
+// the address is handed out, so that a key is never lost when a process or a pod dies, every replica
+// signs for every vendor (a key another replica created is read on first use), and the database's
+// backups keep them. A serve pod's keystore directory is then read-only in practice (a Kubernetes
+// Secret); without a database, new keys are written to the directory as keystore files. Vendor keys
+// that earlier versions wrote there are still read from it. Keys are decrypted lazily, on the first
+// signature, and kept in memory only.
 //
 // A Ring is both the transaction manager's KeySource and the API's Keys. Keys are never logged: a signer
 // formats as its address.

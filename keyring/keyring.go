@@ -11,12 +11,16 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ethereum/go-ethereum/accounts"
 	"github.com/ethereum/go-ethereum/accounts/keystore"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/rahataid/rahat/txmgr"
 )
@@ -26,13 +30,17 @@ var ErrUnknownKey = errors.New("keyring: no key for address")
 
 // Ring is a set of signing keys.
 type Ring struct {
-	dir  string
-	pass string
-	ks   *keystore.KeyStore // nil without a keystore directory
+	dir     string
+	pass    string
+	ks      *keystore.KeyStore // nil without a keystore directory
+	db      *pgxpool.Pool      // keyring_keys; nil: new keys go to the directory
+	scryptN int
+	scryptP int
 
-	mu    sync.Mutex
-	keys  map[common.Address]*ecdsa.PrivateKey // decrypted keys
-	files map[common.Address]accounts.Account  // keys in the keystore, decrypted on first use
+	mu     sync.Mutex
+	keys   map[common.Address]*ecdsa.PrivateKey // decrypted keys
+	files  map[common.Address]accounts.Account  // keys in the keystore, decrypted on first use
+	stored map[common.Address]bool              // keys in keyring_keys, decrypted on first use
 }
 
 // Options configures a Ring.
@@ -45,26 +53,45 @@ type Options struct {
 	Light bool
 	// Static are extra keys held in memory only (development keys from the environment).
 	Static []*ecdsa.PrivateKey
+	// DB, when set, holds the keys NewKey creates (keyring_keys, migration 0045), encrypted as in
+	// a keystore file, so that every replica signs for every one and backups keep them; the
+	// directory then only provides the fixed keys (operator, OTP server) and the vendor keys
+	// written there by earlier versions.
+	DB *pgxpool.Pool
 }
 
-// Open returns a ring over the keystore directory and the static keys.
-func Open(opts Options) (*Ring, error) {
-	r := &Ring{dir: opts.Dir, pass: opts.Passphrase, keys: map[common.Address]*ecdsa.PrivateKey{}, files: map[common.Address]accounts.Account{}}
+// dbTimeout bounds a read of one key from the database.
+const dbTimeout = 10 * time.Second
+
+// Open returns a ring over the keystore directory, the database's keys and the static keys.
+func Open(ctx context.Context, opts Options) (*Ring, error) {
+	n, p := keystore.StandardScryptN, keystore.StandardScryptP
+	if opts.Light {
+		n, p = keystore.LightScryptN, keystore.LightScryptP
+	}
+	r := &Ring{dir: opts.Dir, pass: opts.Passphrase, db: opts.DB, scryptN: n, scryptP: p,
+		keys: map[common.Address]*ecdsa.PrivateKey{}, files: map[common.Address]accounts.Account{}, stored: map[common.Address]bool{}}
 	for _, k := range opts.Static {
 		r.keys[crypto.PubkeyToAddress(k.PublicKey)] = k
+	}
+	if (opts.Dir != "" || opts.DB != nil) && opts.Passphrase == "" {
+		return nil, errors.New("keyring: the keystore needs a passphrase (RAHAT_KEYSTORE_PASSWORD)")
+	}
+	if opts.DB != nil {
+		rows, _ := opts.DB.Query(ctx, `SELECT address FROM keyring_keys`)
+		addrs, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+		if err != nil {
+			return nil, fmt.Errorf("keyring: listing the stored keys: %w", err)
+		}
+		for _, a := range addrs {
+			r.stored[common.BytesToAddress(a)] = true
+		}
 	}
 	if opts.Dir == "" {
 		return r, nil
 	}
-	if opts.Passphrase == "" {
-		return nil, errors.New("keyring: the keystore needs a passphrase (RAHAT_KEYSTORE_PASSWORD)")
-	}
 	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("keyring: creating %s: %w", opts.Dir, err)
-	}
-	n, p := keystore.StandardScryptN, keystore.StandardScryptP
-	if opts.Light {
-		n, p = keystore.LightScryptN, keystore.LightScryptP
 	}
 	r.ks = keystore.NewKeyStore(opts.Dir, n, p)
 	for _, a := range r.ks.Accounts() {
@@ -77,14 +104,19 @@ func Open(opts Options) (*Ring, error) {
 func (r *Ring) Addresses() []common.Address {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]common.Address, 0, len(r.keys)+len(r.files))
+	seen := map[common.Address]bool{}
 	for a := range r.keys {
-		out = append(out, a)
+		seen[a] = true
 	}
 	for a := range r.files {
-		if _, ok := r.keys[a]; !ok {
-			out = append(out, a)
-		}
+		seen[a] = true
+	}
+	for a := range r.stored {
+		seen[a] = true
+	}
+	out := make([]common.Address, 0, len(seen))
+	for a := range seen {
+		out = append(out, a)
 	}
 	slices.SortFunc(out, func(a, b common.Address) int { return strings.Compare(a.Hex(), b.Hex()) })
 	return out
@@ -105,8 +137,13 @@ func (r *Ring) key(addr common.Address) (*ecdsa.PrivateKey, error) {
 	if k, ok := r.keys[addr]; ok {
 		return k, nil
 	}
+	// A file known since Open first, then the database (another replica may have created the
+	// key there since), then a file another replica may have written since.
 	a, ok := r.files[addr]
 	if !ok {
+		if k, err := r.fromDB(addr); k != nil || err != nil {
+			return k, err
+		}
 		if r.ks != nil {
 			r.ks.Accounts() // the keystore may have picked up a file written by another replica
 			if r.ks.HasAddress(addr) {
@@ -133,8 +170,39 @@ func (r *Ring) key(addr common.Address) (*ecdsa.PrivateKey, error) {
 	return k.PrivateKey, nil
 }
 
-// NewKey creates a key, writes it encrypted to the keystore, and returns its address.
-func (r *Ring) NewKey(context.Context) (common.Address, error) {
+// fromDB returns the key of addr from keyring_keys, decrypted; nil without one (or a database).
+// r.mu is held.
+func (r *Ring) fromDB(addr common.Address) (*ecdsa.PrivateKey, error) {
+	if r.db == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
+	defer cancel()
+	var blob []byte
+	err := r.db.QueryRow(ctx, `SELECT key_json FROM keyring_keys WHERE address = $1`, addr.Bytes()).Scan(&blob)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("keyring: reading the key of %s: %w", addr.Hex(), err)
+	}
+	k, err := keystore.DecryptKey(blob, r.pass)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: decrypting the stored key of %s (wrong passphrase?)", addr.Hex())
+	}
+	if k.Address != addr {
+		return nil, fmt.Errorf("keyring: the key stored for %s is %s's", addr.Hex(), k.Address.Hex())
+	}
+	r.keys[addr], r.stored[addr] = k.PrivateKey, true
+	return k.PrivateKey, nil
+}
+
+// NewKey creates a key, stores it encrypted (in the database, else in the keystore directory)
+// before anything else learns of it, and returns its address.
+func (r *Ring) NewKey(ctx context.Context) (common.Address, error) {
+	if r.db != nil {
+		return r.newStoredKey(ctx)
+	}
 	if r.ks == nil {
 		return common.Address{}, errors.New("keyring: no keystore directory to create keys in (keys.keystore)")
 	}
@@ -146,6 +214,30 @@ func (r *Ring) NewKey(context.Context) (common.Address, error) {
 	r.files[a.Address] = a
 	r.mu.Unlock()
 	return a.Address, nil
+}
+
+// newStoredKey creates a key in keyring_keys.
+func (r *Ring) newStoredKey(ctx context.Context) (common.Address, error) {
+	pk, err := crypto.GenerateKey()
+	if err != nil {
+		return common.Address{}, fmt.Errorf("keyring: creating a key: %w", err)
+	}
+	id, err := uuid.NewRandom()
+	if err != nil {
+		return common.Address{}, fmt.Errorf("keyring: creating a key: %w", err)
+	}
+	k := &keystore.Key{Id: id, Address: crypto.PubkeyToAddress(pk.PublicKey), PrivateKey: pk}
+	blob, err := keystore.EncryptKey(k, r.pass, r.scryptN, r.scryptP)
+	if err != nil {
+		return common.Address{}, fmt.Errorf("keyring: encrypting a new key: %w", err)
+	}
+	if _, err := r.db.Exec(ctx, `INSERT INTO keyring_keys (address, key_json) VALUES ($1, $2)`, k.Address.Bytes(), blob); err != nil {
+		return common.Address{}, fmt.Errorf("keyring: storing a new key: %w", err)
+	}
+	r.mu.Lock()
+	r.keys[k.Address], r.stored[k.Address] = pk, true
+	r.mu.Unlock()
+	return k.Address, nil
 }
 
 // Dir is the keystore directory.
