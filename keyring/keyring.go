@@ -37,6 +37,10 @@ type Ring struct {
 	scryptN int
 	scryptP int
 
+	// kdf runs one scrypt at a time: with the standard parameters each needs 256 MiB and about
+	// a second of CPU, and a serve pod's memory limit holds one, not several. Taken after mu.
+	kdf sync.Mutex
+
 	mu     sync.Mutex
 	keys   map[common.Address]*ecdsa.PrivateKey // decrypted keys
 	files  map[common.Address]accounts.Account  // keys in the keystore, decrypted on first use
@@ -162,7 +166,7 @@ func (r *Ring) key(addr common.Address) (*ecdsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: reading the key of %s: %w", addr.Hex(), err)
 	}
-	k, err := keystore.DecryptKey(blob, r.pass)
+	k, err := r.decrypt(blob)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: decrypting the key of %s (wrong passphrase?)", addr.Hex())
 	}
@@ -186,7 +190,7 @@ func (r *Ring) fromDB(addr common.Address) (*ecdsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: reading the key of %s: %w", addr.Hex(), err)
 	}
-	k, err := keystore.DecryptKey(blob, r.pass)
+	k, err := r.decrypt(blob)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: decrypting the stored key of %s (wrong passphrase?)", addr.Hex())
 	}
@@ -206,7 +210,9 @@ func (r *Ring) NewKey(ctx context.Context) (common.Address, error) {
 	if r.ks == nil {
 		return common.Address{}, errors.New("keyring: no keystore directory to create keys in (keys.keystore)")
 	}
+	r.kdf.Lock()
 	a, err := r.ks.NewAccount(r.pass)
+	r.kdf.Unlock()
 	if err != nil {
 		return common.Address{}, fmt.Errorf("keyring: creating a key: %w", err)
 	}
@@ -214,6 +220,13 @@ func (r *Ring) NewKey(ctx context.Context) (common.Address, error) {
 	r.files[a.Address] = a
 	r.mu.Unlock()
 	return a.Address, nil
+}
+
+// decrypt opens a keystore file's JSON, one scrypt at a time.
+func (r *Ring) decrypt(blob []byte) (*keystore.Key, error) {
+	r.kdf.Lock()
+	defer r.kdf.Unlock()
+	return keystore.DecryptKey(blob, r.pass)
 }
 
 // newStoredKey creates a key in keyring_keys.
@@ -227,7 +240,9 @@ func (r *Ring) newStoredKey(ctx context.Context) (common.Address, error) {
 		return common.Address{}, fmt.Errorf("keyring: creating a key: %w", err)
 	}
 	k := &keystore.Key{Id: id, Address: crypto.PubkeyToAddress(pk.PublicKey), PrivateKey: pk}
+	r.kdf.Lock()
 	blob, err := keystore.EncryptKey(k, r.pass, r.scryptN, r.scryptP)
+	r.kdf.Unlock()
 	if err != nil {
 		return common.Address{}, fmt.Errorf("keyring: encrypting a new key: %w", err)
 	}

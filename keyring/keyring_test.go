@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/accounts/keystore"
@@ -123,5 +124,34 @@ func TestStoredKeys(t *testing.T) {
 	}
 	if _, err := keyring.Open(ctx, keyring.Options{DB: db}); err == nil {
 		t.Fatal("a ring on the database opened without a passphrase")
+	}
+}
+
+// TestConcurrentNewKeys: vendors created at once get distinct keys, all stored (the key
+// derivations run one at a time inside the ring).
+func TestConcurrentNewKeys(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	r, err := keyring.Open(ctx, keyring.Options{Dir: t.TempDir(), Passphrase: "pw", Light: true, DB: pgtest.New(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	addrs := make([]common.Address, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { addrs[i], errs[i] = r.NewKey(ctx) })
+	}
+	wg.Wait()
+	seen := map[common.Address]bool{}
+	for i, a := range addrs {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		seen[a] = true
+	}
+	if len(seen) != n || len(r.Addresses()) != n {
+		t.Fatalf("%d distinct keys, %d listed; want %d", len(seen), len(r.Addresses()), n)
 	}
 }
