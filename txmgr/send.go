@@ -373,22 +373,30 @@ type rejection struct {
 // refused logs a refusal of transaction id by the node (what says which: an estimate, a
 // broadcast). The same refusal comes back every round until something changes (a key without
 // ether stays so for hours), so it is a warning when it is new, and again once per
-// rejectionLogEvery with the count of the identical ones in between; in between, debug.
+// rejectionLogEvery with the count of the identical ones in between; in between, debug. The
+// manager keeps what it last warned about, across the signer's sessions.
 func (s *sender) refused(id int64, what string, err error, attrs ...any) {
-	key := refusalKey{id, what}
-	now := s.m.cfg.Now()
-	last, seen := s.rejected[key]
+	m, key, now := s.m, refusalKey{id, what}, s.m.cfg.Now()
 	attrs = append(attrs, "tx_id", id, "err", err)
-	if seen && last.err == err.Error() && now.Sub(last.at) < rejectionLogEvery {
+	m.refMu.Lock()
+	last, seen := m.refusals[key]
+	repeat := seen && last.err == err.Error() && now.Sub(last.at) < rejectionLogEvery
+	if repeat {
 		last.since++
-		s.rejected[key] = last
+		m.refusals[key] = last
+	} else {
+		for k, r := range m.refusals { // forget what has not come back for long (failed since, say)
+			if now.Sub(r.at) > 2*rejectionLogEvery {
+				delete(m.refusals, k)
+			}
+		}
+		m.refusals[key] = rejection{err: err.Error(), at: now}
+	}
+	m.refMu.Unlock()
+	if repeat {
 		s.log.Debug(what, attrs...)
 		return
 	}
-	if s.rejected == nil {
-		s.rejected = map[refusalKey]rejection{}
-	}
-	s.rejected[key] = rejection{err: err.Error(), at: now}
 	s.log.Warn(what, append(attrs, "same_refusals_since_last_warning", last.since)...)
 }
 
@@ -400,9 +408,11 @@ type refusalKey struct {
 
 // accepted forgets the refusals of transaction id once the node took it.
 func (s *sender) accepted(id int64) {
-	for k := range s.rejected {
+	s.m.refMu.Lock()
+	defer s.m.refMu.Unlock()
+	for k := range s.m.refusals {
 		if k.id == id {
-			delete(s.rejected, k)
+			delete(s.m.refusals, k)
 		}
 	}
 }

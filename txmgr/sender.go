@@ -56,8 +56,6 @@ type sender struct {
 	signer Signer
 	addr   common.Address
 	log    *slog.Logger
-	// rejected holds the node's refusals last logged as warnings in this session (see refused).
-	rejected map[refusalKey]rejection
 }
 
 // runSigner runs senders for signer until ctx ends: one at once unless idle is set (then after a

@@ -118,6 +118,9 @@ type Manager struct {
 	slots   chan struct{}
 	waiting atomic.Int32
 
+	refMu    sync.Mutex
+	refusals map[refusalKey]rejection // the node's refusals last logged as warnings (see refused)
+
 	mu    sync.Mutex
 	wake  map[common.Address]chan struct{} // pokes a signer's sender when work is queued
 	spawn func(Signer)                     // starts a signer's sender while Run runs; nil otherwise
@@ -171,6 +174,8 @@ func New(cfg Config) (*Manager, error) {
 		hub:     newHub(),
 		wake:    make(map[common.Address]chan struct{}),
 		slots:   make(chan struct{}, cfg.MaxSessions),
+
+		refusals: map[refusalKey]rejection{},
 	}
 	for _, a := range cfg.Keys.Addresses() {
 		m.wake[a] = make(chan struct{}, 1)
