@@ -281,3 +281,76 @@ func TestAggregateSelections(t *testing.T) {
 	jsonEq(t, c, `{ claimsAggregate { count sum { __typename } max { amount } } }`, `{"claimsAggregate":[{"count":"2","sum":{"__typename":"Claim_numbers"},"max":{"amount":"10"}}]}`)
 	jsonEq(t, c, `{ a: claimsAggregate { min { amount } } b: claimsAggregate { min { createdAt: amount } } }`, `{"a":[{"min":{"amount":"5"}}],"b":[{"min":{"createdAt":"5"}}]}`)
 }
+
+// TestChildOrder: orderBy "<relation>__<field>" (TheGraph's child ordering) sorts by the related
+// entity's field as it was at the block read, through composite references too, in both
+// directions and across cursor pages.
+func TestChildOrder(t *testing.T) {
+	t.Parallel()
+	c, _ := newDerived(t)
+	cases := []struct{ name, query, want string }{
+		{"by the project's name", `{ beneficiaries(orderBy: project__name) { project { name } } }`,
+			`{"beneficiaries":[{"project":{"name":"Saptari"}},{"project":{"name":"Saptari"}},{"project":{"name":"Siraha"}},{"project":{"name":"Siraha"}}]}`},
+		{"descending", `{ beneficiaries(orderBy: project__name, orderDirection: desc) { project { name } } }`,
+			`{"beneficiaries":[{"project":{"name":"Siraha"}},{"project":{"name":"Siraha"}},{"project":{"name":"Saptari"}},{"project":{"name":"Saptari"}}]}`},
+		{"the name at the block read", `{ beneficiaries(block: {number: 26}, orderBy: project__name) { project { name } } }`,
+			`{"beneficiaries":[{"project":{"name":"Old name"}},{"project":{"name":"Old name"}},{"project":{"name":"Saptari"}}]}`},
+		{"through a composite reference", `{ claims(orderBy: beneficiary__allocation) { claimId } }`,
+			`{"claims":[{"claimId":"1"},{"claimId":"2"}]}`},
+		{"through a composite reference, descending", `{ claims(orderBy: beneficiary__allocation, orderDirection: desc) { claimId } }`,
+			`{"claims":[{"claimId":"2"},{"claimId":"1"}]}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			jsonEq(t, c, sub(tc.query), sub(tc.want))
+		})
+	}
+
+	t.Run("by the project's id", func(t *testing.T) {
+		t.Parallel()
+		var out struct{ Beneficiaries []struct{ Project struct{ ID string } } }
+		c.data(t, `{ beneficiaries(orderBy: project__id) { project { id } } }`, nil, &out)
+		var ids []string
+		for _, b := range out.Beneficiaries {
+			ids = append(ids, b.Project.ID)
+		}
+		if len(ids) != 4 || !slices.IsSorted(ids) || ids[0] == ids[3] {
+			t.Fatalf("project ids in order %v", ids)
+		}
+	})
+
+	t.Run("cursor pages", func(t *testing.T) {
+		t.Parallel()
+		var names []string
+		after := ""
+		for range 5 {
+			var page struct {
+				BeneficiariesConnection struct {
+					Nodes    []struct{ Project struct{ Name string } }
+					PageInfo struct {
+						HasNextPage bool
+						EndCursor   string
+					}
+				}
+			}
+			c.data(t, `query($after: String) { beneficiariesConnection(first: 1, after: $after, orderBy: project__name, orderDirection: desc) {
+				nodes { project { name } } pageInfo { hasNextPage endCursor } } }`, map[string]any{"after": after}, &page)
+			for _, n := range page.BeneficiariesConnection.Nodes {
+				names = append(names, n.Project.Name)
+			}
+			if !page.BeneficiariesConnection.PageInfo.HasNextPage {
+				break
+			}
+			after = page.BeneficiariesConnection.PageInfo.EndCursor
+		}
+		if want := []string{"Siraha", "Siraha", "Saptari", "Saptari"}; !slices.Equal(names, want) {
+			t.Fatalf("pages: %v, want %v", names, want)
+		}
+	})
+
+	t.Run("to-many relations cannot order", func(t *testing.T) {
+		t.Parallel()
+		c.fails(t, `{ projects(orderBy: beneficiaries__allocation) { name } }`, nil, "beneficiaries__allocation")
+	})
+}

@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Op is a filter operator: the suffix of a where key (amount_gt), TheGraph's set.
@@ -100,6 +101,41 @@ func (f *Field) Orderable() bool {
 		return !f.Rel.Many && f.Col != nil
 	}
 	return !f.List
+}
+
+// ChildOrders lists the fields of a to-one relation's target that order its entity as
+// "<relation>__<field>" (TheGraph's child ordering, one level deep): the target's orderable
+// scalars other than constants. Nil for any other field.
+func (f *Field) ChildOrders() []*Field {
+	if f.Rel == nil || f.Rel.Many {
+		return nil
+	}
+	var out []*Field
+	for _, g := range f.Rel.Target.Fields {
+		if g.Rel == nil && g.Orderable() && g.Const == "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// ChildOrder resolves an orderBy value "<relation>__<field>" of the entity: the to-one relation
+// and the target's field; ok is false for anything else.
+func (e *Entity) ChildOrder(orderBy string) (rel, child *Field, ok bool) {
+	name, sub, found := strings.Cut(orderBy, "__")
+	if !found {
+		return nil, nil, false
+	}
+	rel = e.Field(name)
+	if rel == nil {
+		return nil, nil, false
+	}
+	for _, g := range rel.ChildOrders() {
+		if g.Name == sub {
+			return rel, g, true
+		}
+	}
+	return nil, nil, false
 }
 
 // Groupable reports whether aggregates can group by the field: short scalars (Bytes, String,

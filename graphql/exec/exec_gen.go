@@ -9781,6 +9781,18 @@ enum Project_orderBy {
   claimCount
   walkInCount
   firstBlock
+  token__id
+  token__name
+  token__symbol
+  token__decimals
+  token__treasury
+  token__totalSupply
+  token__minted
+  token__burnt
+  token__holderCount
+  token__transferCount
+  token__ownerCount
+  token__firstBlock
 }
 
 "A page of Project, with cursors."
@@ -9985,6 +9997,38 @@ enum Beneficiary_orderBy {
   disbursed
   claimCount
   firstBlock
+  project__id
+  project__name
+  project__factory
+  project__budget
+  project__budgetAdded
+  project__allocated
+  project__disbursed
+  project__claimed
+  project__offlineClaimed
+  project__redeemed
+  project__beneficiaryCount
+  project__vendorCount
+  project__claimCount
+  project__walkInCount
+  project__firstBlock
+  token__id
+  token__name
+  token__symbol
+  token__decimals
+  token__treasury
+  token__totalSupply
+  token__minted
+  token__burnt
+  token__holderCount
+  token__transferCount
+  token__ownerCount
+  token__firstBlock
+  balance__id
+  balance__holder
+  balance__balance
+  balance__received
+  balance__sent
 }
 
 "A page of Beneficiary, with cursors."
@@ -10207,6 +10251,38 @@ enum Vendor_orderBy {
   redeemed
   walkInCount
   firstBlock
+  project__id
+  project__name
+  project__factory
+  project__budget
+  project__budgetAdded
+  project__allocated
+  project__disbursed
+  project__claimed
+  project__offlineClaimed
+  project__redeemed
+  project__beneficiaryCount
+  project__vendorCount
+  project__claimCount
+  project__walkInCount
+  project__firstBlock
+  token__id
+  token__name
+  token__symbol
+  token__decimals
+  token__treasury
+  token__totalSupply
+  token__minted
+  token__burnt
+  token__holderCount
+  token__transferCount
+  token__ownerCount
+  token__firstBlock
+  balance__id
+  balance__holder
+  balance__balance
+  balance__received
+  balance__sent
 }
 
 "A page of Vendor, with cursors."
@@ -10497,6 +10573,57 @@ enum Claim_orderBy {
   processedBlock
   processedAt
   processedTx
+  project__id
+  project__name
+  project__factory
+  project__budget
+  project__budgetAdded
+  project__allocated
+  project__disbursed
+  project__claimed
+  project__offlineClaimed
+  project__redeemed
+  project__beneficiaryCount
+  project__vendorCount
+  project__claimCount
+  project__walkInCount
+  project__firstBlock
+  beneficiary__id
+  beneficiary__address
+  beneficiary__active
+  beneficiary__walkIn
+  beneficiary__walkInVendor
+  beneficiary__allocation
+  beneficiary__claimed
+  beneficiary__offlineClaimed
+  beneficiary__disbursed
+  beneficiary__claimCount
+  beneficiary__firstBlock
+  vendor__id
+  vendor__address
+  vendor__approved
+  vendor__everApproved
+  vendor__claimCount
+  vendor__processedCount
+  vendor__claimed
+  vendor__offlineCount
+  vendor__offlineClaimed
+  vendor__redeemCount
+  vendor__redeemed
+  vendor__walkInCount
+  vendor__firstBlock
+  token__id
+  token__name
+  token__symbol
+  token__decimals
+  token__treasury
+  token__totalSupply
+  token__minted
+  token__burnt
+  token__holderCount
+  token__transferCount
+  token__ownerCount
+  token__firstBlock
 }
 
 "A page of Claim, with cursors."
@@ -10621,6 +10748,18 @@ enum Balance_orderBy {
   balance
   received
   sent
+  token__id
+  token__name
+  token__symbol
+  token__decimals
+  token__treasury
+  token__totalSupply
+  token__minted
+  token__burnt
+  token__holderCount
+  token__transferCount
+  token__ownerCount
+  token__firstBlock
 }
 
 "A page of Balance, with cursors."
@@ -10778,6 +10917,57 @@ enum OfflineClaim_orderBy {
   blockNumber
   blockTimestamp
   transactionHash
+  project__id
+  project__name
+  project__factory
+  project__budget
+  project__budgetAdded
+  project__allocated
+  project__disbursed
+  project__claimed
+  project__offlineClaimed
+  project__redeemed
+  project__beneficiaryCount
+  project__vendorCount
+  project__claimCount
+  project__walkInCount
+  project__firstBlock
+  beneficiary__id
+  beneficiary__address
+  beneficiary__active
+  beneficiary__walkIn
+  beneficiary__walkInVendor
+  beneficiary__allocation
+  beneficiary__claimed
+  beneficiary__offlineClaimed
+  beneficiary__disbursed
+  beneficiary__claimCount
+  beneficiary__firstBlock
+  vendor__id
+  vendor__address
+  vendor__approved
+  vendor__everApproved
+  vendor__claimCount
+  vendor__processedCount
+  vendor__claimed
+  vendor__offlineCount
+  vendor__offlineClaimed
+  vendor__redeemCount
+  vendor__redeemed
+  vendor__walkInCount
+  vendor__firstBlock
+  token__id
+  token__name
+  token__symbol
+  token__decimals
+  token__treasury
+  token__totalSupply
+  token__minted
+  token__burnt
+  token__holderCount
+  token__transferCount
+  token__ownerCount
+  token__firstBlock
 }
 
 "A page of OfflineClaim, with cursors."
@@ -10925,6 +11115,46 @@ enum Redemption_orderBy {
   blockNumber
   blockTimestamp
   transactionHash
+  project__id
+  project__name
+  project__factory
+  project__budget
+  project__budgetAdded
+  project__allocated
+  project__disbursed
+  project__claimed
+  project__offlineClaimed
+  project__redeemed
+  project__beneficiaryCount
+  project__vendorCount
+  project__claimCount
+  project__walkInCount
+  project__firstBlock
+  vendor__id
+  vendor__address
+  vendor__approved
+  vendor__everApproved
+  vendor__claimCount
+  vendor__processedCount
+  vendor__claimed
+  vendor__offlineCount
+  vendor__offlineClaimed
+  vendor__redeemCount
+  vendor__redeemed
+  vendor__walkInCount
+  vendor__firstBlock
+  token__id
+  token__name
+  token__symbol
+  token__decimals
+  token__treasury
+  token__totalSupply
+  token__minted
+  token__burnt
+  token__holderCount
+  token__transferCount
+  token__ownerCount
+  token__firstBlock
 }
 
 "A page of Redemption, with cursors."

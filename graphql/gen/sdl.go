@@ -100,6 +100,11 @@ func entitySDL(w *strings.Builder, e *catalog.Entity) {
 			fmt.Fprintf(w, "  %s\n", f.Name)
 		}
 	}
+	for _, f := range e.Fields {
+		for _, g := range f.ChildOrders() {
+			fmt.Fprintf(w, "  %s__%s\n", f.Name, g.Name)
+		}
+	}
 	w.WriteString("}\n\n")
 
 	fmt.Fprintf(w, "\"A page of %[1]s, with cursors.\"\ntype %[1]sConnection {\n  edges: [%[1]sEdge!]!\n  nodes: [%[1]s!]!\n  pageInfo: PageInfo!\n}\n\n", e.Name)

@@ -26,7 +26,9 @@ type sortKey struct {
 //     meet NULL (rows with NULL sort with the zero value, then by key).
 func (b *builder) sortKeys(a string, e *catalog.Entity, orderBy string) ([]sortKey, error) {
 	var keys []sortKey
-	if orderBy != "" {
+	if rel, child, ok := e.ChildOrder(orderBy); ok {
+		keys = b.childSortKeys(a, rel.Rel, child)
+	} else if orderBy != "" {
 		f := e.Field(orderBy)
 		if f == nil || !f.Orderable() {
 			return nil, model.Errorf("%s cannot be ordered by %s", e.Name, orderBy)
@@ -67,11 +69,41 @@ func (b *builder) sortExpr(a string, c *catalog.Column) string {
 	if !c.Nullable {
 		return x
 	}
-	zero := map[string]string{"bytea": `'\x'::bytea`, "text": "''", "boolean": "false"}[c.SQLType]
-	if zero == "" {
-		zero = "0"
+	return "COALESCE(" + x + ", " + zeroOf(c.SQLType) + ")"
+}
+
+// zeroOf is the value a NULL sorts as, for a column of type t.
+func zeroOf(t string) string {
+	if z := map[string]string{"bytea": `'\x'::bytea`, "text": "''", "boolean": "false"}[t]; z != "" {
+		return z
 	}
-	return "COALESCE(" + x + ", " + zero + ")"
+	return "0"
+}
+
+// childSortKeys orders alias a by field child of the target of to-one relation rel, read at the
+// same block: one scalar subquery per key, COALESCEd, since a reference may name no row.
+func (b *builder) childSortKeys(a string, rel *catalog.Relation, child *catalog.Field) []sortKey {
+	target := rel.Target
+	ra := b.alias()
+	conds := []string{b.scope(ra, target)}
+	for i := range rel.Local {
+		conds = append(conds, colName(ra, rel.Remote[i])+" = "+colName(a, rel.Local[i]))
+	}
+	sub := func(expr, zero string) string {
+		return "COALESCE((SELECT " + expr + " FROM " + table(target) + " AS " + ra + " WHERE " + and(conds...) + "), " + zero + ")"
+	}
+	if child.IsID {
+		var keys []sortKey
+		for _, p := range target.ID.Parts {
+			k := sortKey{expr: sub(idPartExpr(ra, p), zeroOf("bytea")), cast: "bytea"}
+			if p.Enc == catalog.U256 {
+				k = sortKey{expr: sub(colName(ra, p.Column), "0"), cast: "numeric"}
+			}
+			keys = append(keys, k)
+		}
+		return keys
+	}
+	return []sortKey{{expr: sub(b.col(ra, child.Col), zeroOf(child.Col.SQLType)), cast: sortCast(child.Col)}}
 }
 
 func sortCast(c *catalog.Column) string {
