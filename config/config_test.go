@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -229,5 +230,36 @@ func TestVendorFunding(t *testing.T) {
 	cfg, err = config.Load(writeFile(t, ""), false, nil, nil)
 	if err != nil || cfg.Keys.VendorFunding().Sign() != 0 {
 		t.Fatalf("default vendor funding: %v, %v", cfg.Keys.VendorFunding(), err)
+	}
+}
+
+// TestDocumentedKeysExist: every configuration key the documentation names in backticks
+// (`serve.network`, `networks[0].rpc_url`) is one rahat.yaml has, so that docs cannot describe
+// keys that were never there.
+func TestDocumentedKeysExist(t *testing.T) {
+	t.Parallel()
+	known := map[string]bool{}
+	sections := map[string]bool{}
+	for _, f := range config.Fields() {
+		known[f.Key] = true
+		sections[strings.Split(f.Key, ".")[0]] = true
+	}
+	docs, err := filepath.Glob("../docs/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := regexp.MustCompile("`([a-z_]+(?:\\[[0-9N*]+\\])?(?:\\.[a-z_]+(?:\\[[0-9N*]+\\])?)+)`")
+	index := regexp.MustCompile(`\[[0-9N*]+\]`)
+	for _, doc := range append(docs, "../README.md") {
+		raw, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range key.FindAllStringSubmatch(string(raw), -1) {
+			k := index.ReplaceAllString(m[1], ".*")
+			if sections[strings.Split(k, ".")[0]] && !known[k] {
+				t.Errorf("%s names `%s`, which is not a configuration key", filepath.Base(doc), m[1])
+			}
+		}
 	}
 }
