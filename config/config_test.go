@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/rahataid/rahat/config"
 )
 
@@ -259,6 +261,16 @@ func TestDocumentedKeysExist(t *testing.T) {
 			k := index.ReplaceAllString(m[1], ".*")
 			if sections[strings.Split(k, ".")[0]] && !known[k] {
 				t.Errorf("%s names `%s`, which is not a configuration key", filepath.Base(doc), m[1])
+			}
+		}
+		// rahat.yaml excerpts (```yaml blocks, and README's heredoc) decode with no unknown field.
+		excerpt := regexp.MustCompile("(?s)```yaml\n(.*?)```|<<'YAML'\n(.*?)\nYAML")
+		for _, m := range excerpt.FindAllStringSubmatch(string(raw), -1) {
+			dec := yaml.NewDecoder(strings.NewReader(m[1] + m[2]))
+			dec.KnownFields(true)
+			var c config.Config
+			if err := dec.Decode(&c); err != nil {
+				t.Errorf("%s: a rahat.yaml excerpt does not decode: %v", filepath.Base(doc), err)
 			}
 		}
 	}
