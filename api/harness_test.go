@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,6 +32,7 @@ import (
 	"github.com/rahataid/rahat/indexer"
 	"github.com/rahataid/rahat/indexer/entity"
 	"github.com/rahataid/rahat/internal/pgtest"
+	"github.com/rahataid/rahat/internal/syncbuf"
 	"github.com/rahataid/rahat/phone"
 	"github.com/rahataid/rahat/store"
 	"github.com/rahataid/rahat/txmgr"
@@ -76,7 +76,7 @@ type world struct {
 	srv       *httptest.Server
 	clk       *clock
 	reg       *prometheus.Registry
-	logs      *syncBuffer
+	logs      *syncbuf.Buffer
 	txCfg     txmgr.Config
 	hasher    *phone.Hasher
 	box       *phone.Box
@@ -114,7 +114,7 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	}
 	t.Cleanup(func() { rc.Close(); transport.CloseIdleConnections() })
 	keys := chain.Keys()
-	w := &world{t: t, chain: chain, client: ethclient.NewClient(rc), deployer: keys[0], clk: &clock{}, logs: &syncBuffer{},
+	w := &world{t: t, chain: chain, client: ethclient.NewClient(rc), deployer: keys[0], clk: &clock{}, logs: &syncbuf.Buffer{},
 		operator: crypto.PubkeyToAddress(keys[1].PublicKey), otp: crypto.PubkeyToAddress(keys[2].PublicKey),
 		funder: crypto.PubkeyToAddress(keys[3].PublicKey)}
 	if w.dep, err = workload.Deploy(ctx, w.client, w.deployer, workload.Options{Logger: quiet}); err != nil {
@@ -429,16 +429,3 @@ func deref(s *string) string {
 	}
 	return *s
 }
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

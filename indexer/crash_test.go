@@ -27,6 +27,7 @@ import (
 	"github.com/rahataid/rahat/contracts"
 	"github.com/rahataid/rahat/indexer"
 	"github.com/rahataid/rahat/internal/pgtest"
+	"github.com/rahataid/rahat/internal/syncbuf"
 	"github.com/rahataid/rahat/store"
 )
 
@@ -96,31 +97,8 @@ type indexerProcess struct {
 	cmd     *exec.Cmd
 	commits chan uint64   // the To of every commit; closed when the process's stdout ends
 	active  chan struct{} // closed when the process reports it holds the writer lock
-	stderr  *lockedBuffer
+	stderr  *syncbuf.Buffer
 	done    chan struct{} // closed once cmd.Wait returned
-}
-
-// lockedBuffer collects the process's stderr; it is read while the process may still write.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// tail returns the last n bytes written.
-func (l *lockedBuffer) tail(n int) string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := l.b.String()
-	if len(s) > n {
-		return "..." + s[len(s)-n:]
-	}
-	return s
 }
 
 // startIndexerProcess re-executes the test binary as an indexer process.
@@ -134,7 +112,7 @@ func startIndexerProcess(t *testing.T, hc helperConfig) *indexerProcess {
 	cmd.Env = append(os.Environ(), helperEnv+"="+string(raw))
 	// The process must not outlive the test binary, whatever happens to it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p := &indexerProcess{cmd: cmd, commits: make(chan uint64, 4096), active: make(chan struct{}), stderr: &lockedBuffer{}, done: make(chan struct{})}
+	p := &indexerProcess{cmd: cmd, commits: make(chan uint64, 4096), active: make(chan struct{}), stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -206,9 +184,9 @@ func (p *indexerProcess) killAtRandom(t *testing.T, rng *rand.Rand, maxCommits i
 		select {
 		case <-p.active:
 		case <-p.done:
-			t.Fatalf("indexer process exited on its own:\n%s", p.stderr.tail(4000))
+			t.Fatalf("indexer process exited on its own:\n%s", p.stderr.Tail(4000))
 		case <-time.After(time.Minute):
-			t.Fatalf("indexer process never took the writer lock:\n%s", p.stderr.tail(4000))
+			t.Fatalf("indexer process never took the writer lock:\n%s", p.stderr.Tail(4000))
 		}
 	}
 	timer := time.NewTimer(delay)
@@ -219,7 +197,7 @@ wait:
 		select {
 		case _, ok := <-p.commits:
 			if !ok {
-				t.Fatalf("indexer process exited on its own:\n%s", p.stderr.tail(4000))
+				t.Fatalf("indexer process exited on its own:\n%s", p.stderr.Tail(4000))
 			}
 			seen++
 		case <-timer.C:
@@ -237,13 +215,13 @@ func (p *indexerProcess) waitCommitted(t *testing.T, n uint64) {
 		select {
 		case to, ok := <-p.commits:
 			if !ok {
-				t.Fatalf("indexer process exited on its own:\n%s", p.stderr.tail(4000))
+				t.Fatalf("indexer process exited on its own:\n%s", p.stderr.Tail(4000))
 			}
 			if to >= n {
 				return
 			}
 		case <-timeout:
-			t.Fatalf("indexer process did not reach block %d:\n%s", n, p.stderr.tail(4000))
+			t.Fatalf("indexer process did not reach block %d:\n%s", n, p.stderr.Tail(4000))
 		}
 	}
 }
@@ -290,7 +268,7 @@ func TestCrash(t *testing.T) {
 	for range backfillKills {
 		p := startIndexerProcess(t, hc)
 		p.killAtRandom(t, rng, 4, 300*time.Millisecond)
-		lastErr = p.stderr.tail(4000)
+		lastErr = p.stderr.Tail(4000)
 		n, _ := checkpoint(t, ctx, db)
 		if n > int64(w.DeployBlock) && uint64(n) < w.Chain.Head().Latest.Number-finality {
 			midBackfill++
@@ -357,7 +335,7 @@ func TestCrash(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("indexer stuck at block %d after the kills; head %d\n%s", n, head.Number, p.stderr.tail(4000))
+			t.Fatalf("indexer stuck at block %d after the kills; head %d\n%s", n, head.Number, p.stderr.Tail(4000))
 		}
 		select {
 		case <-ctx.Done():

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/rahataid/rahat/indexer/entity"
 	"github.com/rahataid/rahat/indexer/schema"
 	"github.com/rahataid/rahat/internal/pgtest"
+	"github.com/rahataid/rahat/internal/syncbuf"
 	"github.com/rahataid/rahat/phone"
 	"github.com/rahataid/rahat/sms/internal/twiliofake"
 	"github.com/rahataid/rahat/store"
@@ -66,7 +66,7 @@ type bundle struct {
 	fake   *twiliofake.Server
 	phones *phone.Hasher
 	box    *phone.Box
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 	ents   *entity.Handler
 	block  uint64
 	// secrets must never appear in the logs: every registered number and every code sent.
@@ -77,7 +77,7 @@ func setup(t testing.TB, o options) *bundle {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	b := &bundle{t: t, ctx: ctx, logs: &syncBuffer{}}
+	b := &bundle{t: t, ctx: ctx, logs: &syncbuf.Buffer{}}
 	var err error
 	if o.url || o.read {
 		b.dbURL = pgtest.NewURL(t)
@@ -393,22 +393,4 @@ func (b *bundle) createAllocationsTable() {
 			b.t.Fatalf("%s: %v", q, err)
 		}
 	}
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

@@ -1,7 +1,6 @@
 package txmgr
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"encoding/hex"
@@ -12,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/rahataid/rahat/devchain"
 	"github.com/rahataid/rahat/internal/pgtest"
+	"github.com/rahataid/rahat/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
@@ -41,7 +40,7 @@ type bundle struct {
 	chain  *devchain.Chain
 	client *ethclient.Client
 	keys   []*ecdsa.PrivateKey
-	logs   *syncBuffer // everything every manager of the test logged, at debug level
+	logs   *syncbuf.Buffer // everything every manager of the test logged, at debug level
 }
 
 // setup starts a chain with cfg (quiet logs unless it fails) and opens a fresh database.
@@ -70,7 +69,7 @@ func setup(t *testing.T, cfg devchain.Config) *bundle {
 		rc.Close()
 		transport.CloseIdleConnections()
 	})
-	b := &bundle{db: pgtest.New(t), chain: chain, client: ethclient.NewClient(rc), keys: chain.Keys(), logs: &syncBuffer{}}
+	b := &bundle{db: pgtest.New(t), chain: chain, client: ethclient.NewClient(rc), keys: chain.Keys(), logs: &syncbuf.Buffer{}}
 	// Every test doubles as a leak test: no private key may ever reach the logs. Registered first,
 	// so it runs after the managers have stopped.
 	t.Cleanup(func() { assertNoKeys(t, b.logs.String(), b.keys) })
@@ -252,24 +251,6 @@ func counter(t *testing.T, c prometheus.Metric) float64 {
 	}
 	t.Fatalf("unsupported metric %v", &m)
 	return 0
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 var errCrash = errors.New("simulated crash")

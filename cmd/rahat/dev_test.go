@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 
 	"github.com/rahataid/rahat/api/auth"
 	"github.com/rahataid/rahat/internal/pgtest"
+	"github.com/rahataid/rahat/internal/syncbuf"
 	"github.com/rahataid/rahat/sms"
 )
 
@@ -35,7 +35,7 @@ func TestDevVendorRedemption(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	state := t.TempDir()
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncbuf.Buffer
 	devCtx, stopDev := context.WithCancel(ctx)
 	exited := make(chan int, 1)
 	go func() {
@@ -239,22 +239,4 @@ func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for a writer and readers at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
