@@ -309,7 +309,9 @@ func TestChildOrder(t *testing.T) {
 
 	t.Run("by the project's id", func(t *testing.T) {
 		t.Parallel()
-		var out struct{ Beneficiaries []struct{ Project struct{ ID string } } }
+		var out struct {
+			Beneficiaries []struct{ Project struct{ ID string } }
+		}
 		c.data(t, `{ beneficiaries(orderBy: project__id) { project { id } } }`, nil, &out)
 		var ids []string
 		for _, b := range out.Beneficiaries {
