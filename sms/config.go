@@ -213,6 +213,14 @@ func (c Config) Validate() error {
 		// The log sender would swallow every code: only development may go without an account.
 		errs = append(errs, errors.New("sms: Twilio.AccountSID is required to send (without it, set DevOutbox: development only)"))
 	}
+	// twilio-go refuses, message by message, credentials that are not letters and digits (as
+	// Twilio's are): say so at start rather than give up on every code.
+	if c.Twilio.AccountSID != "" && !alnum(c.Twilio.AccountSID) {
+		errs = append(errs, errors.New("sms: Twilio.AccountSID must be letters and digits (AC followed by 32 hex digits)"))
+	}
+	if c.Twilio.AccountSID != "" && !alnum(c.Twilio.AuthToken) {
+		errs = append(errs, errors.New("sms: Twilio.AuthToken must be letters and digits, as Twilio's are (a copy-paste error?)"))
+	}
 	if c.Twilio.AccountSID != "" && c.Twilio.From == "" && c.Twilio.MessagingServiceSID == "" {
 		errs = append(errs, errors.New("sms: Twilio.From or Twilio.MessagingServiceSID is required to send"))
 	}
@@ -239,4 +247,14 @@ func (c Config) Validate() error {
 			q.RescueAfter, q.JobTimeout+c.Twilio.Timeout))
 	}
 	return errors.Join(errs...)
+}
+
+// alnum reports a non-empty string of ASCII letters and digits.
+func alnum(s string) bool {
+	for _, r := range s {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -138,4 +138,11 @@ func TestConfigValidate(t *testing.T) {
 			t.Errorf("Validate() = %v, want it to mention %q", err, want)
 		}
 	}
+	// Credentials twilio-go would refuse on every message are refused at start.
+	err = Config{Twilio: Twilio{AccountSID: "AC-1", AuthToken: "tok en\n", From: "+15005550006"}}.withDefaults().Validate()
+	for _, want := range []string{"AccountSID must be letters and digits", "AuthToken must be letters and digits"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate() = %v, want it to mention %q", err, want)
+		}
+	}
 }
