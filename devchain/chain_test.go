@@ -28,7 +28,7 @@ func TestTransactionOverHTTP(t *testing.T) {
 
 	sender := c.Keys()[1]
 	tx := send(t, ctx, ec, sender, &ping, evmtest.PingCall(3), 100_000)
-	if _, err := ec.TransactionReceipt(ctx, tx.Hash()); !isNotFound(err) {
+	if _, err := answeredReceipt(ctx, ec, tx.Hash()); !isNotFound(err) {
 		t.Fatalf("receipt before mining: %v, want not found (on-demand mode)", err)
 	}
 	hash := devMine(t, ctx, rc, 1)[0]

@@ -19,6 +19,7 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/rahataid/rahat/internal/evmtest"
+	"github.com/rahataid/rahat/internal/rpcerr"
 )
 
 // startChain starts a chain for one test and closes it when the test ends.
@@ -153,6 +154,21 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 
 // isNotFound reports whether err is the client's "not found".
 func isNotFound(err error) bool { return errors.Is(err, ethereum.NotFound) }
+
+// answeredReceipt asks for a receipt until the node answers: while its transaction index catches
+// up (a fresh chain, a reorg) it says so, which means neither found nor not found.
+func answeredReceipt(ctx context.Context, ec *ethclient.Client, hash common.Hash) (*types.Receipt, error) {
+	for {
+		r, err := ec.TransactionReceipt(ctx, hash)
+		if !rpcerr.IsIndexing(err) || ctx.Err() != nil {
+			return r, err
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
 
 // headerAt returns the canonical header at n.
 func headerAt(t testing.TB, ctx context.Context, ec *ethclient.Client, n uint64) *types.Header {

@@ -126,7 +126,7 @@ func TestReorgOverRPC(t *testing.T) {
 				t.Fatalf("dropped %v, want %v", res.Dropped, wantDropped)
 			}
 			for _, hash := range wantDropped {
-				if _, err := h.ec.TransactionReceipt(ctx, hash); !isNotFound(err) {
+				if _, err := answeredReceipt(ctx, h.ec, hash); !isNotFound(err) {
 					t.Fatalf("receipt of dropped tx %s: %v", hash, err)
 				}
 			}
@@ -184,7 +184,7 @@ func TestReorgOverRPC(t *testing.T) {
 			}
 			devMine(t, ctx, h.rc, 1)
 			for _, hash := range wantDropped {
-				if _, err := h.ec.TransactionReceipt(ctx, hash); !isNotFound(err) {
+				if _, err := answeredReceipt(ctx, h.ec, hash); !isNotFound(err) {
 					t.Fatalf("dropped tx %s was mined again: %v", hash, err)
 				}
 			}

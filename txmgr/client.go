@@ -3,7 +3,6 @@ package txmgr
 import (
 	"context"
 	"math/big"
-	"strings"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
@@ -24,11 +23,4 @@ type Client interface {
 	SendTransaction(ctx context.Context, tx *types.Transaction) error
 	TransactionReceipt(ctx context.Context, txHash common.Hash) (*types.Receipt, error)
 	CallContract(ctx context.Context, msg ethereum.CallMsg, blockNumber *big.Int) ([]byte, error)
-}
-
-// isIndexing reports go-ethereum's "transaction indexing is in progress" (a TxIndexingError, which
-// reaches a remote client only as its message): the node's answer for a transaction it cannot
-// look up yet, which says neither that it knows it nor that it does not.
-func isIndexing(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "indexing is in progress")
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/ethereum/go-ethereum"
+
+	"github.com/rahataid/rahat/internal/rpcerr"
 )
 
 // Two managers (two `serve` replicas) on one database and one chain, both running for the same
@@ -103,7 +105,7 @@ func TestCrashBetweenPersistAndSend(t *testing.T) {
 		switch {
 		case errors.Is(err, ethereum.NotFound):
 			return true, nil
-		case isIndexing(err):
+		case rpcerr.IsIndexing(err):
 			return false, nil
 		}
 		return false, fmt.Errorf("the node knows %s before any broadcast: %v", tx.Hash, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/jackc/pgx/v5"
 	"github.com/rahataid/rahat/contracts"
+	"github.com/rahataid/rahat/internal/rpcerr"
 )
 
 // track moves one in-flight transaction along: sent -> mined when a receipt of any of its attempts
@@ -70,7 +71,7 @@ func (s *sender) findReceipt(ctx context.Context, t *inflight) (*types.Receipt, 
 		if errors.Is(err, ethereum.NotFound) {
 			continue
 		}
-		if isIndexing(err) {
+		if rpcerr.IsIndexing(err) {
 			return nil, nil, fmt.Errorf("%w: %w", errIndexing, err)
 		}
 		if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/rahataid/rahat/contracts"
+	"github.com/rahataid/rahat/internal/rpcerr"
 )
 
 // Backend is what the workload needs of a node; *ethclient.Client implements it.
@@ -396,7 +397,7 @@ func (s *sender) await(ctx context.Context, tx *types.Transaction) (*types.Recei
 		switch {
 		case err == nil:
 			return rcpt, nil
-		case !errors.Is(err, ethereum.NotFound) && !isIndexing(err):
+		case !errors.Is(err, ethereum.NotFound) && !rpcerr.IsIndexing(err):
 			return nil, fmt.Errorf("reading receipt: %w", err)
 		case s.opts.Seal != nil:
 			if seals++; seals > sealPatience {
@@ -411,13 +412,6 @@ func (s *sender) await(ctx context.Context, tx *types.Transaction) (*types.Recei
 			}
 		}
 	}
-}
-
-// isIndexing reports go-ethereum's "transaction indexing is in progress" error (a TxIndexingError, which
-// reaches a remote client only as its message). go-ethereum answers it instead of "not found" for a
-// transaction it does not know while its indexer has not caught up, e.g. on a chain still at genesis.
-func isIndexing(err error) bool {
-	return strings.Contains(err.Error(), "transaction indexing is in progress")
 }
 
 // sleep waits for d or the end of ctx.
