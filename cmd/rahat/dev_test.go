@@ -54,17 +54,7 @@ func TestDevVendorRedemption(t *testing.T) {
 	}()
 
 	// The server's address from its log; the API's project and an operator token from its banner.
-	var base string
-	waitFor(t, ctx, "rahat dev to serve", func() bool {
-		sc := bufio.NewScanner(strings.NewReader(stderr.String()))
-		for sc.Scan() {
-			var rec struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "http serving" {
-				base = rec.Addr
-			}
-		}
-		return base != ""
-	})
+	base := servingAddr(t, ctx, &stderr)
 	banner := regexp.MustCompile(`api\s+project (0x[0-9a-fA-F]{40}) .*\n\s+token\s+(\S+)`).FindStringSubmatch(stdout.String())
 	if banner == nil {
 		t.Fatalf("no API project and token in rahat dev's output:\n%s", stdout.String())
@@ -227,6 +217,24 @@ func (c *apiClient) try(token, method, path string, body, out any, allowed ...in
 		}
 	}
 	return resp.StatusCode
+}
+
+// servingAddr waits for the JSON log of an in-process `rahat serve` (or dev) to say where it
+// serves, and returns that base URL.
+func servingAddr(t *testing.T, ctx context.Context, log *syncbuf.Buffer) string {
+	t.Helper()
+	var base string
+	waitFor(t, ctx, "the server to listen", func() bool {
+		sc := bufio.NewScanner(strings.NewReader(log.String()))
+		for sc.Scan() {
+			var rec struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "http serving" {
+				base = rec.Addr
+			}
+		}
+		return base != ""
+	})
+	return base
 }
 
 // waitFor polls cond every 100 ms until it holds, or fails the test when ctx ends.

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ecdsa"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -119,17 +117,7 @@ func TestServeVendorKeys(t *testing.T) {
 			t.Logf("rahat serve's log:\n%s", serveLog.String())
 		}
 	}()
-	var base string
-	waitFor(t, ctx, "rahat serve to serve", func() bool {
-		sc := bufio.NewScanner(strings.NewReader(serveLog.String()))
-		for sc.Scan() {
-			var rec struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "http serving" {
-				base = rec.Addr
-			}
-		}
-		return base != ""
-	})
+	base := servingAddr(t, ctx, &serveLog)
 	opToken, err := auth.IssueHS256([]byte(secret), auth.TokenSpec{Roles: []auth.Role{auth.RoleOperator}, TTL: time.Hour})
 	if err != nil {
 		t.Fatal(err)
