@@ -36,11 +36,7 @@ func (b *builder) sortKeys(a string, e *catalog.Entity, orderBy string) ([]sortK
 		switch {
 		case f.IsID:
 			for _, p := range e.ID.Parts {
-				k := sortKey{expr: idPartExpr(a, p), cast: "bytea"}
-				if p.Enc == catalog.U256 {
-					k = sortKey{expr: colName(a, p.Column), cast: "numeric"}
-				}
-				keys = append(keys, k)
+				keys = append(keys, idSortKey(a, p))
 			}
 		case f.Const != "":
 			// Constant: the key order alone.
@@ -80,30 +76,34 @@ func zeroOf(t string) string {
 	return "0"
 }
 
+// idSortKey orders alias a by one part of its id: as the id's bytes, except a U256 part, whose
+// numeric column sorts as its 32 big-endian bytes do.
+func idSortKey(a string, p catalog.IDPart) sortKey {
+	if p.Enc == catalog.U256 {
+		return sortKey{expr: colName(a, p.Column), cast: "numeric"}
+	}
+	return sortKey{expr: idPartExpr(a, p), cast: "bytea"}
+}
+
 // childSortKeys orders alias a by field child of the target of to-one relation rel, read at the
 // same block: one scalar subquery per key, COALESCEd, since a reference may name no row.
 func (b *builder) childSortKeys(a string, rel *catalog.Relation, child *catalog.Field) []sortKey {
 	target := rel.Target
 	ra := b.alias()
-	conds := []string{b.scope(ra, target)}
-	for i := range rel.Local {
-		conds = append(conds, colName(ra, rel.Remote[i])+" = "+colName(a, rel.Local[i]))
+	of := func(k sortKey, zero string) sortKey {
+		k.expr = "COALESCE((SELECT " + k.expr + " FROM " + table(target) + " AS " + ra +
+			" WHERE " + and(b.related(a, ra, rel)...) + "), " + zero + ")"
+		return k
 	}
-	sub := func(expr, zero string) string {
-		return "COALESCE((SELECT " + expr + " FROM " + table(target) + " AS " + ra + " WHERE " + and(conds...) + "), " + zero + ")"
+	if !child.IsID {
+		return []sortKey{of(sortKey{expr: b.col(ra, child.Col), cast: sortCast(child.Col)}, zeroOf(child.Col.SQLType))}
 	}
-	if child.IsID {
-		var keys []sortKey
-		for _, p := range target.ID.Parts {
-			k := sortKey{expr: sub(idPartExpr(ra, p), zeroOf("bytea")), cast: "bytea"}
-			if p.Enc == catalog.U256 {
-				k = sortKey{expr: sub(colName(ra, p.Column), "0"), cast: "numeric"}
-			}
-			keys = append(keys, k)
-		}
-		return keys
+	var keys []sortKey
+	for _, p := range target.ID.Parts {
+		k := idSortKey(ra, p)
+		keys = append(keys, of(k, zeroOf(k.cast)))
 	}
-	return []sortKey{{expr: sub(b.col(ra, child.Col), zeroOf(child.Col.SQLType)), cast: sortCast(child.Col)}}
+	return keys
 }
 
 func sortCast(c *catalog.Column) string {

@@ -264,12 +264,18 @@ func (b *builder) nested(a string, f *catalog.Field, w map[string]any, depth int
 	if err != nil {
 		return "", err
 	}
+	conds := append(b.related(a, ra, r), inner)
+	return "EXISTS (SELECT 1 FROM " + table(r.Target) + " AS " + ra + " WHERE " + and(conds...) + ")", nil
+}
+
+// related is the condition that alias ra of r's target is a row related to alias a, as valid at
+// the block read: relation filters and child orders select through it.
+func (b *builder) related(a, ra string, r *catalog.Relation) []string {
 	conds := []string{b.scope(ra, r.Target)}
 	for i := range r.Local {
 		conds = append(conds, colName(ra, r.Remote[i])+" = "+colName(a, r.Local[i]))
 	}
-	conds = append(conds, inner)
-	return "EXISTS (SELECT 1 FROM " + table(r.Target) + " AS " + ra + " WHERE " + and(conds...) + ")", nil
+	return conds
 }
 
 // idParts splits an id into its parts' values; ok is false when the length does not fit (then
