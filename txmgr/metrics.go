@@ -20,10 +20,11 @@ type metrics struct {
 	conflicts    *prometheus.CounterVec // by signer: nonce taken by a foreign transaction, requeued
 	toFinal      prometheus.Histogram
 	active       *prometheus.GaugeVec // by signer: 1 while this process holds the signer's lock
-	waiting      prometheus.Gauge     // signers with work waiting for a session slot (MaxSessions)
+	waiting      prometheus.GaugeFunc // signers with work waiting for a session slot (MaxSessions)
 }
 
-func newMetrics(reg *prometheus.Registry) (*metrics, error) {
+// newMetrics registers the collectors; waiting reads the number of signers waiting for a slot.
+func newMetrics(reg *prometheus.Registry, waiting func() float64) (*metrics, error) {
 	const ns, sub = "rahat", "txmgr"
 	m := &metrics{
 		txs: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "txs",
@@ -52,8 +53,8 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(0.25, 2, 14)}), // 0.25 s .. ~68 min
 		active: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "sender_active",
 			Help: "1 while this process holds the signer's sender lock (held only while the signer has transactions queued, sent or mined but not final)."}, []string{"signer"}),
-		waiting: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "sessions_waiting",
-			Help: "Signers with work waiting for one of this process's sender slots (tx.max_sessions)."}),
+		waiting: prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "sessions_waiting",
+			Help: "Signers with work waiting for one of this process's sender slots (tx.max_sessions)."}, waiting),
 	}
 	for _, c := range []prometheus.Collector{m.waiting, m.txs, m.transitions, m.sendErrors, m.resends, m.replacements,
 		m.feeCapped, m.reorged, m.nonceGaps, m.nonceResyncs, m.conflicts, m.toFinal, m.active} {

@@ -183,11 +183,7 @@ func (m *Manager) takeSlot(ctx context.Context) error {
 	default:
 	}
 	m.waiting.Add(1)
-	m.met.waiting.Inc()
-	defer func() {
-		m.waiting.Add(-1)
-		m.met.waiting.Dec()
-	}()
+	defer m.waiting.Add(-1)
 	select {
 	case m.slots <- struct{}{}:
 		return nil

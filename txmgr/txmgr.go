@@ -114,7 +114,8 @@ type Manager struct {
 	hooks   hooks
 
 	// slots holds a token for every signer with a session (Config.MaxSessions); waiting counts
-	// the signers blocked on it, so that a sender whose turn has lasted lets go.
+	// the signers blocked on it: a sender whose turn has lasted lets go while it is not zero, and
+	// rahat_txmgr_sessions_waiting reads it.
 	slots   chan struct{}
 	waiting atomic.Int32
 
@@ -162,20 +163,19 @@ func New(cfg Config) (*Manager, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	met, err := newMetrics(cfg.Registry)
-	if err != nil {
-		return nil, err
-	}
 	m := &Manager{
 		cfg:     cfg,
 		log:     cfg.Logger.With("component", "txmgr", "chain_id", cfg.ChainID),
-		met:     met,
 		chainID: new(big.Int).SetUint64(cfg.ChainID),
 		hub:     newHub(),
 		wake:    make(map[common.Address]chan struct{}),
 		slots:   make(chan struct{}, cfg.MaxSessions),
 
 		refusals: map[refusalKey]rejection{},
+	}
+	var err error
+	if m.met, err = newMetrics(cfg.Registry, func() float64 { return float64(m.waiting.Load()) }); err != nil {
+		return nil, err
 	}
 	for _, a := range cfg.Keys.Addresses() {
 		m.wake[a] = make(chan struct{}, 1)
