@@ -93,32 +93,75 @@ type stmtBatch struct {
 // renders its answer while the database still reads the others'.
 type batchCall struct {
 	done chan struct{}
-	// While the batch reads the caller's rows: their values, end to end in buf, and each value's
-	// end offset in buf (-1: NULL).
-	buf  []byte
-	ends []int
-	// After done: the rows (len(stmtBatch.fds) values each, in vals) or the error.
-	rows int
-	vals [][]byte
-	err  error
+	// The caller's rows, written by the batch until done, then read by the caller: nil until its
+	// first row.
+	rows *callRows
+	err  error // after done
 }
 
-// finish answers the caller: its rows' values become slices of its buffer (one allocation for
-// them all, where a copy per row would cost two).
-func (bc *batchCall) finish(err error) {
-	bc.err = err
-	if err == nil && len(bc.ends) > 0 {
-		bc.vals = make([][]byte, len(bc.ends))
-		start := 0
-		for k, end := range bc.ends {
+// callRows holds one caller's rows as the batch read them: the values end to end in buf, and
+// each value's end offset in buf (-1: NULL), len(stmtBatch.fds) per row. They come from a pool
+// and go back to it once the caller has handed its rows on: a page of 100 rows would otherwise
+// cost tens of kilobytes of garbage per request, and the collector's work grew with it.
+type callRows struct {
+	buf  []byte
+	ends []int32
+}
+
+// maxPooledRows is the largest buffer kept for reuse; a rare huge answer is left to the collector.
+const maxPooledRows = 1 << 20
+
+var rowsPool = sync.Pool{New: func() any { return new(callRows) }}
+
+func (r *callRows) add(vals [][]byte) {
+	for _, v := range vals {
+		if v == nil {
+			r.ends = append(r.ends, -1)
+			continue
+		}
+		r.buf = append(r.buf, v...)
+		r.ends = append(r.ends, int32(len(r.buf)))
+	}
+}
+
+// each hands fn the rows, cols values at a time, in one reused slice; it returns the number of
+// rows handed on.
+func (r *callRows) each(fds []pgconn.FieldDescription, fn RawFunc) (int, error) {
+	cols := len(fds)
+	if r == nil || cols == 0 {
+		return 0, nil
+	}
+	row := make([][]byte, cols)
+	start := int32(0)
+	n := 0
+	for k := 0; k+cols <= len(r.ends); k += cols {
+		for c, end := range r.ends[k : k+cols] {
 			if end < 0 {
+				row[c] = nil
 				continue
 			}
-			bc.vals[k] = bc.buf[start:end:end]
+			row[c] = r.buf[start:end:end]
 			start = end
 		}
+		if err := fn(fds, row); err != nil {
+			return n, err
+		}
+		n++
 	}
-	bc.ends = nil
+	return n, nil
+}
+
+// release returns r to the pool; nothing may use it after.
+func (r *callRows) release() {
+	if r == nil || cap(r.buf) > maxPooledRows || cap(r.ends) > maxPooledRows/4 {
+		return
+	}
+	r.buf, r.ends = r.buf[:0], r.ends[:0]
+	rowsPool.Put(r)
+}
+
+func (bc *batchCall) finish(err error) {
+	bc.err = err
 	close(bc.done)
 }
 
@@ -155,16 +198,11 @@ func (c *coalescer) query(ctx context.Context, en *Engine, st Stmt, fn RawFunc) 
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
+	defer bc.rows.release()
 	if bc.err != nil {
 		return 0, bc.err
 	}
-	cols := len(b.fds)
-	for n := range bc.rows {
-		if err := fn(b.fds, bc.vals[n*cols:(n+1)*cols]); err != nil {
-			return n, err
-		}
-	}
-	return bc.rows, nil
+	return bc.rows.each(b.fds, fn)
 }
 
 // join adds st's values to the text's open batch (opening one when there is none, or the last
@@ -258,12 +296,10 @@ func (c *coalescer) run(en *Engine, text string, b *stmtBatch) {
 		c.onMerge(n)
 	}
 	// answered callers come before next; cur is the caller whose rows are being read (0: none yet).
-	next, cur, sizeHint := 0, int64(0), 0
+	next, cur := 0, int64(0)
 	answerUpTo := func(end int, err error) {
 		for ; next < end; next++ {
-			bc := b.calls[next]
-			sizeHint = max(sizeHint, len(bc.buf))
-			bc.finish(err)
+			b.calls[next].finish(err)
 		}
 	}
 	_, err := scanRaw(ctx, en, Stmt{SQL: b.m.sql, Args: args}, func(fds []pgconn.FieldDescription, vals [][]byte) error {
@@ -285,18 +321,10 @@ func (c *coalescer) run(en *Engine, text string, b *stmtBatch) {
 			cur = i
 		}
 		bc := b.calls[i-1]
-		if bc.buf == nil && sizeHint > 0 {
-			bc.buf = make([]byte, 0, sizeHint)
+		if bc.rows == nil {
+			bc.rows = rowsPool.Get().(*callRows)
 		}
-		for _, v := range vals[1:] {
-			if v == nil {
-				bc.ends = append(bc.ends, -1)
-				continue
-			}
-			bc.buf = append(bc.buf, v...)
-			bc.ends = append(bc.ends, len(bc.buf))
-		}
-		bc.rows++
+		bc.rows.add(vals[1:])
 		return nil
 	})
 	answerUpTo(n, err)
