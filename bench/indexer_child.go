@@ -42,6 +42,9 @@ type childSpec struct {
 	Sources  []config.Source `json:"sources"`
 	Target   uint64          `json:"target"`
 	Entities bool            `json:"entities"`
+	// Covering runs the indexer as rahat index does (index.covering_indexes): the covering
+	// indexes are built once the backfill is done, timed apart (childResult.CoveringSeconds).
+	Covering bool `json:"covering"`
 }
 
 type childResult struct {
@@ -50,7 +53,9 @@ type childResult struct {
 	IdleRSS  int64   `json:"idle_rss"`  // bytes, VmRSS before indexing: the binary and its runtime
 	PeakRSS  int64   `json:"peak_rss"`  // bytes, VmHWM
 	PeakHeap uint64  `json:"peak_heap"` // bytes of live and unswept heap objects, sampled
-	Err      string  `json:"err,omitempty"`
+	// CoveringSeconds is the time from the end of the backfill to the covering indexes' being ready.
+	CoveringSeconds float64 `json:"covering_seconds,omitempty"`
+	Err             string  `json:"err,omitempty"`
 }
 
 func (c childResult) rate() float64 { return float64(c.Events) / c.Seconds }
@@ -63,7 +68,7 @@ func (r *ixRun) backfill(ctx context.Context, entities bool) (childResult, strin
 		return childResult{}, "", err
 	}
 	db.Close()
-	spec, err := json.Marshal(childSpec{DBURL: url, Network: r.network(), Sources: r.sources, Target: r.to, Entities: entities})
+	spec, err := json.Marshal(childSpec{DBURL: url, Network: r.network(), Sources: r.sources, Target: r.to, Entities: entities, Covering: entities})
 	if err != nil {
 		return childResult{}, "", err
 	}
@@ -86,7 +91,7 @@ func (r *ixRun) backfill(ctx context.Context, entities bool) (childResult, strin
 		return res, "", fmt.Errorf("backfill child: %s", res.Err)
 	}
 	r.env.Log.Info("indexer backfill", "entities", entities, "events", res.Events, "seconds", res.Seconds,
-		"events_per_s", int(res.rate()), "idle_rss_mb", res.IdleRSS>>20, "peak_rss_mb", res.PeakRSS>>20, "peak_heap_mb", res.PeakHeap>>20)
+		"events_per_s", int(res.rate()), "idle_rss_mb", res.IdleRSS>>20, "peak_rss_mb", res.PeakRSS>>20, "peak_heap_mb", res.PeakHeap>>20, "covering_s", res.CoveringSeconds)
 	return res, url, nil
 }
 
@@ -131,7 +136,7 @@ func runBackfillChild(raw string) childResult {
 	}
 	var events atomic.Int64
 	ix, err := indexer.New(indexer.Config{Network: spec.Network, Sources: spec.Sources, DB: db, ABI: contracts.ABI,
-		Handlers: handlers, Logger: log, Registry: prometheus.NewRegistry(),
+		Handlers: handlers, Logger: log, Registry: prometheus.NewRegistry(), CoveringIndexes: spec.Covering,
 		OnCommit: func(c indexer.Commit) { events.Add(int64(c.Events)) }})
 	if err != nil {
 		return childResult{Err: err.Error()}
@@ -157,12 +162,17 @@ func runBackfillChild(raw string) childResult {
 	if werr == nil && st.LastErr != nil {
 		werr = fmt.Errorf("indexing failed: %w", st.LastErr)
 	}
+	var covering time.Duration
+	if werr == nil && spec.Covering {
+		_, werr = ix.WaitFor(ctx, func(s indexer.Status) bool { return s.CoveringReady || s.LastErr != nil })
+		covering = time.Since(start) - el
+	}
 	stopRun()
 	runErr := <-ran
 	stopSampling()
 	<-sampled
 	res := childResult{Seconds: el.Seconds(), Events: events.Load(), PeakHeap: peakHeap.Load(),
-		IdleRSS: idle, PeakRSS: procStatus("VmHWM")}
+		IdleRSS: idle, PeakRSS: procStatus("VmHWM"), CoveringSeconds: covering.Seconds()}
 	if err := errors.Join(werr, runErr); err != nil {
 		res.Err = err.Error()
 	}

@@ -150,6 +150,10 @@ type Index struct {
 	BatchBlocks uint64 `yaml:"batch_blocks"`
 	// PartitionBlocks is the block span of one partition of the event tables.
 	PartitionBlocks uint64 `yaml:"partition_blocks"`
+	// CoveringIndexes builds covering indexes of the event tables once the backfill is done, so a
+	// filtered list by an indexed parameter (an address, mostly) reads the index alone: about
+	// half the database's work per page, for indexes several times the size of the plain ones.
+	CoveringIndexes bool `yaml:"covering_indexes"`
 	// MetricsAddr is where `rahat index` serves /metrics, /healthz and /readyz; empty disables it.
 	MetricsAddr string `yaml:"metrics_addr"`
 }
@@ -209,7 +213,7 @@ func Defaults() Config {
 		Log:      Log{Level: "info", Format: "text"},
 		StateDir: ".rahat",
 		Database: Database{Migrate: true, MaxConns: 16},
-		Index:    Index{BatchBlocks: 2000, PartitionBlocks: 1_000_000, MetricsAddr: "127.0.0.1:9091"},
+		Index:    Index{BatchBlocks: 2000, PartitionBlocks: 1_000_000, CoveringIndexes: true, MetricsAddr: "127.0.0.1:9091"},
 		Serve:    Serve{Addr: "127.0.0.1:8080", ShutdownTimeout: Duration(10 * time.Second), ReadyMaxLag: 64, StatusPage: true},
 		GraphQL:  GraphQL{MaxSubscriptionsPerConnection: 100, MaxConnectionsPerIP: 1000, MaxMessageBytes: 64 << 10, KeepAlive: Duration(15 * time.Second), SubscriberQueue: 256},
 		Dev:      Dev{ChainAddr: "127.0.0.1:8545", BlockInterval: Duration(time.Second), Workload: "demo", Seed: 1},

@@ -58,6 +58,9 @@ type Config struct {
 
 	// PartitionBlocks is the block span of one event-table partition (default 1,000,000).
 	PartitionBlocks uint64
+	// CoveringIndexes builds the event tables' covering indexes (BuildCoveringIndexes) once the
+	// backfill is done: filtered lists by an indexed parameter then read no table pages.
+	CoveringIndexes bool
 	// KeepBlocks is how many blocks below the finalised block keep their stored hash, so a reorg
 	// somewhat deeper than the finality window is still rolled back exactly (and flagged). Default:
 	// the finality depth, at least 128.

@@ -54,6 +54,9 @@ func (r *run) loop(ctx, wctx context.Context) error {
 		}
 		switch {
 		case err == nil:
+			if int64(r.st.next) > r.st.final {
+				r.startCovering(ctx) // the backfill is done
+			}
 		case errors.Is(err, errNotYet), errors.Is(err, errInconsistent):
 			r.log.Debug("node not ready or inconsistent; retrying", "err", err)
 			if err := h.wait(ctx, r.cfg.Network.PollInterval.D(), true); err != nil {

@@ -48,6 +48,9 @@ type Status struct {
 	Reorgs int
 	// LastErr is the error that last restarted the loop, if any.
 	LastErr error
+	// CoveringReady reports that every partition has its covering indexes (Config.CoveringIndexes),
+	// built by this process since it started.
+	CoveringReady bool
 }
 
 // permanentError stops Run: retrying cannot help (bad configuration, wrong chain).
@@ -180,6 +183,7 @@ type run struct {
 	allTables []string
 	rt        atomic.Pointer[routes] // committed routes; fetchers read it concurrently
 	st        state                  // owned by the loop goroutine
+	covering  chan struct{}          // closed when the covering index build ends; nil: not started
 }
 
 // state is the checkpoint as committed, plus the chain as last seen.
@@ -272,6 +276,11 @@ func (r *run) main(ctx, wctx context.Context) error {
 		s.HasIndexed = r.st.next > 0 && r.st.hasHash
 		s.Indexed, s.Hash = r.st.next-1, r.st.hash
 	})
+	defer func() {
+		if r.covering != nil {
+			<-r.covering // it ends with ctx, as the loop
+		}
+	}()
 	return r.loop(ctx, wctx)
 }
 

@@ -82,6 +82,7 @@ func runIndexers(ctx context.Context, cfg config.Config, db *database, log *slog
 			Registry:        reg,
 			Progress:        progress,
 			PartitionBlocks: cfg.Index.PartitionBlocks,
+			CoveringIndexes: cfg.Index.CoveringIndexes,
 		})
 		if err != nil {
 			return fmt.Errorf("network %s: %w", n.Name, err)

@@ -27,6 +27,9 @@
 //     decimal strings). An indexed parameter of a dynamic type (string, bytes, array, tuple) cannot be
 //     recovered from the log and is stored as its 32-byte topic (bytea).
 //   - Primary key (chain_id, block_number, log_index); B-tree indexes on every indexed parameter
-//     (param, block_number), on tx_hash and on (contract, block_number).
+//     (param, block_number), on tx_hash and on (contract, block_number). Covering indexes
+//     "<table>_<param>_cov" on (param, block_number, log_index) INCLUDE (the other columns the
+//     GraphQL API reads), built after the backfill (Table.CoveringIndexes); none for a table with a
+//     column of unbounded size.
 //   - Partitions: "<table>_p<first block>" covering [first, first+size).
 package schema

@@ -146,3 +146,76 @@ func TestParseBound(t *testing.T) {
 		t.Fatal("DEFAULT parsed")
 	}
 }
+
+func TestCoveringIndexes(t *testing.T) {
+	t.Parallel()
+	const abiJSON = `[
+ {"type":"event","name":"Moved","inputs":[
+  {"name":"from","type":"address","indexed":true},
+  {"name":"to","type":"address","indexed":true},
+  {"name":"amount","type":"uint256","indexed":false},
+  {"name":"ok","type":"bool","indexed":false},
+  {"name":"code","type":"bytes32","indexed":false},
+  {"name":"tag","type":"string","indexed":true}]},
+ {"type":"event","name":"Noted","inputs":[
+  {"name":"who","type":"address","indexed":true},
+  {"name":"note","type":"string","indexed":false}]},
+ {"type":"event","name":"Blob","inputs":[
+  {"name":"who","type":"address","indexed":true},
+  {"name":"data","type":"bytes","indexed":false}]},
+ {"type":"event","name":"Listed","inputs":[
+  {"name":"who","type":"address","indexed":true},
+  {"name":"ids","type":"uint256[]","indexed":false}]},
+ {"type":"event","name":"Plain","inputs":[
+  {"name":"amount","type":"uint256","indexed":false}]}
+]`
+	a, err := abi.JSON(strings.NewReader(abiJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := ForContract("Pool", &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byEvent := map[string]*Table{}
+	for _, tb := range tables {
+		byEvent[tb.Event] = tb
+	}
+	moved := `INCLUDE ("chain_id", "contract", "block_timestamp", "tx_hash"`
+	tests := []struct {
+		event string
+		want  []string // each index's column list; none when a column read has no size bound
+	}{
+		{"Moved", []string{
+			`("from", block_number, log_index) ` + moved + `, "to", "amount", "ok", "code", "tag")`,
+			`("to", block_number, log_index) ` + moved + `, "from", "amount", "ok", "code", "tag")`,
+			// The hashed string is its 32-byte topic: bounded.
+			`("tag", block_number, log_index) ` + moved + `, "from", "to", "amount", "ok", "code")`,
+		}},
+		{"Noted", nil},  // text
+		{"Blob", nil},   // dynamic bytes
+		{"Listed", nil}, // an array
+		{"Plain", nil},  // no indexed parameter to filter by
+	}
+	for _, tc := range tests {
+		t.Run(tc.event, func(t *testing.T) {
+			tb := byEvent[tc.event]
+			got := tb.CoveringIndexes()
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d covering indexes, want %d: %+v", len(got), len(tc.want), got)
+			}
+			for i, c := range got {
+				if !strings.HasSuffix(c.ParentSQL(), `ON ONLY "`+tb.Name+`" `+tc.want[i]) {
+					t.Errorf("ParentSQL\n got %s\nwant ... ON ONLY %q %s", c.ParentSQL(), tb.Name, tc.want[i])
+				}
+				part := PartitionName(tb.Name, 1000)
+				if want := `CREATE INDEX CONCURRENTLY IF NOT EXISTS "` + c.PartitionIndex(part) + `" ON "` + part + `" ` + tc.want[i]; c.BuildSQL(part) != want {
+					t.Errorf("BuildSQL\n got %s\nwant %s", c.BuildSQL(part), want)
+				}
+				if want := `ALTER INDEX "` + c.Name + `" ATTACH PARTITION "` + c.PartitionIndex(part) + `"`; c.AttachSQL(part) != want {
+					t.Errorf("AttachSQL = %s", c.AttachSQL(part))
+				}
+			}
+		})
+	}
+}
