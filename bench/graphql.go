@@ -20,6 +20,7 @@ import (
 
 	"github.com/rahataid/rahat/graphql"
 	"github.com/rahataid/rahat/graphql/model"
+	"github.com/rahataid/rahat/internal/segment"
 	"github.com/rahataid/rahat/store"
 )
 
@@ -93,8 +94,9 @@ func runGraphQLSuite(ctx context.Context, env *Env) ([]Result, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", h)
 	mux.Handle("/sql/", b.sqlHandler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
+	// As rahat serve: answers leave in one write (internal/segment).
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ConnContext: segment.ConnContext}
+	go srv.Serve(segment.Listener{Listener: ln}) //nolint:errcheck // ends with Close
 	defer srv.Close()
 	b.url = "http://" + ln.Addr().String() + "/graphql"
 	b.sqlURL = "http://" + ln.Addr().String() + "/sql/"

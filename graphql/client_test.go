@@ -15,6 +15,7 @@ import (
 
 	"github.com/rahataid/rahat/graphql"
 	"github.com/rahataid/rahat/internal/pgtest"
+	"github.com/rahataid/rahat/internal/segment"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -41,7 +42,8 @@ func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-// serve starts the handler on db behind an httptest server.
+// serve starts the handler on db behind an httptest server wired as rahat serve's (its
+// connections accepted by a segment.Listener, so fast-path answers leave in one write).
 func serve(t testing.TB, db *pgxpool.Pool, mod func(*graphql.Config)) *client {
 	t.Helper()
 	cfg := graphql.Config{DB: db, Logger: testLogger(t), Registry: prometheus.NewRegistry()}
@@ -54,7 +56,10 @@ func serve(t testing.TB, db *pgxpool.Pool, mod func(*graphql.Config)) *client {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", h)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Listener = segment.Listener{Listener: srv.Listener}
+	srv.Config.ConnContext = segment.ConnContext
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &client{url: srv.URL + "/graphql"}
 }

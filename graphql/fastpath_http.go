@@ -23,6 +23,8 @@ import (
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 	"github.com/vektah/gqlparser/v2/validator/rules"
+
+	"github.com/rahataid/rahat/internal/segment"
 )
 
 // direct is the fast path's entry point in the HTTP handler: a POSTed JSON request whose document
@@ -126,10 +128,25 @@ func (d *direct) serve(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		h["Content-Type"] = d.ctJSON
 	}
 	h["Content-Length"] = []string{strconv.Itoa(len(out))}
-	w.Write(out) //nolint:errcheck // the client went away
+	writeWhole(ctx, w, out)
 	d.ok.Observe(time.Since(start).Seconds())
 	d.served.Inc()
 	return true
+}
+
+// writeWhole writes an answer, in one write to the socket where the server's connections allow it
+// (internal/segment): net/http sends an answer over its 4 KB buffer in two.
+func writeWhole(ctx context.Context, w http.ResponseWriter, out []byte) {
+	sc := segment.FromContext(ctx)
+	f, ok := w.(http.Flusher)
+	if sc == nil || !ok {
+		w.Write(out) //nolint:errcheck // the client went away
+		return
+	}
+	sc.Hold()
+	defer sc.Release() //nolint:errcheck // the client went away; net/http sees it at its next read
+	w.Write(out)       //nolint:errcheck // as above
+	f.Flush()
 }
 
 // answer appends the answer to the request in body to out; false when gqlgen must answer.

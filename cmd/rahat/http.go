@@ -11,6 +11,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rahataid/rahat/internal/segment"
 )
 
 // readyQuery finds the chains whose index trails the node's head by more than $1 blocks, or that hit an
@@ -51,10 +53,12 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, handler http.
 	// once draining is over, which ends long-lived streams (websockets are hijacked and not drained).
 	base, cancelBase := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelBase()
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return base }}
+	// ConnContext and the segment.Listener let GraphQL's fast path send an answer in one write.
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return base },
+		ConnContext: segment.ConnContext}
 	log.Info("http serving", "addr", "http://"+ln.Addr().String())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(segment.Listener{Listener: ln}) }()
 	select {
 	case err := <-errc:
 		return err
