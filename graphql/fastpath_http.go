@@ -128,9 +128,10 @@ func (d *direct) serve(ctx context.Context, w http.ResponseWriter, r *http.Reque
 		h["Content-Type"] = d.ctJSON
 	}
 	h["Content-Length"] = []string{strconv.Itoa(len(out))}
-	writeWhole(ctx, w, out)
+	// Counted before the answer leaves: a client that has read it sees it counted.
 	d.ok.Observe(time.Since(start).Seconds())
 	d.served.Inc()
+	writeWhole(ctx, w, out)
 	return true
 }
 
