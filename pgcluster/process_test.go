@@ -3,6 +3,7 @@ package pgcluster
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -104,12 +105,22 @@ func TestUnprivilegedUser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "-test.run=^TestHelperProcess$", "-test.v")
-	cmd.Dir = home
-	cmd.Env = append(filteredEnv("HOME", "TMPDIR", "GOCOVERDIR"),
-		helperEnv+"=unprivileged", "HOME="+home, "TMPDIR="+home)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: acct.credential()}
-	out, err := cmd.CombinedOutput()
+	var out []byte
+	for attempt := 1; ; attempt++ {
+		cmd := exec.CommandContext(ctx, bin, "-test.run=^TestHelperProcess$", "-test.v")
+		cmd.Dir = home
+		cmd.Env = append(filteredEnv("HOME", "TMPDIR", "GOCOVERDIR"),
+			helperEnv+"=unprivileged", "HOME="+home, "TMPDIR="+home)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: acct.credential()}
+		out, err = cmd.CombinedOutput()
+		// "text file busy": a parallel test forked while the copy was open for writing, and its
+		// child holds the descriptor until it execs (golang/go#22315); the exec succeeds once it
+		// has. Seen once in a fresh-clone CI.
+		if !errors.Is(err, syscall.ETXTBSY) || attempt == 100 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if err != nil || !strings.Contains(string(out), "--- PASS: TestHelperProcess") {
 		t.Fatalf("running the tests as %s: %v\n%s", acct, err, out)
 	}
