@@ -80,26 +80,19 @@ func (b *gqlBench) load(ctx context.Context) (int, error) {
 			func(k int) []byte { return projects[k%gqlProjects] }},
 	}
 	// Every table of every contract exists, as after the indexer's start.
+	all, err := schema.ForContracts(contracts.Names(), contracts.ABI)
+	if err != nil {
+		return 0, err
+	}
 	byEvent := map[string]*schema.Table{}
-	for _, name := range contracts.Names() {
-		a, err := contracts.ABI(name)
-		if err != nil {
+	for _, t := range all {
+		byEvent[t.Contract+"."+t.Event] = t
+		if _, err := b.gqlPool.Exec(ctx, t.CreateSQL()[0]); err != nil {
 			return 0, err
 		}
-		ts, err := schema.ForContract(name, &a)
-		if err != nil {
-			return 0, err
-		}
-		for _, t := range ts {
-			byEvent[name+"."+t.Event] = t
-			stmts := t.CreateSQL()
-			if _, err := b.gqlPool.Exec(ctx, stmts[0]); err != nil {
+		for from := uint64(0); from < 2_000_000; from += 1_000_000 {
+			if _, err := b.gqlPool.Exec(ctx, t.PartitionSQL(from, from+1_000_000)); err != nil {
 				return 0, err
-			}
-			for from := uint64(0); from < 2_000_000; from += 1_000_000 {
-				if _, err := b.gqlPool.Exec(ctx, t.PartitionSQL(from, from+1_000_000)); err != nil {
-					return 0, err
-				}
 			}
 		}
 	}
@@ -126,14 +119,12 @@ func (b *gqlBench) load(ctx context.Context) (int, error) {
 		}
 		total += tb.n
 	}
-	all := make([]*schema.Table, 0, len(byEvent))
-	for _, t := range byEvent {
+	for _, t := range all {
 		for _, s := range t.CreateSQL()[1:] {
 			if _, err := b.gqlPool.Exec(ctx, s); err != nil {
 				return 0, err
 			}
 		}
-		all = append(all, t)
 	}
 	// As rahat index does once its backfill is done (index.covering_indexes, on by default).
 	size0, err := b.eventsSize(ctx)

@@ -53,25 +53,19 @@ WHERE chain_id = $1`
 // newSubsChain creates every event table and the chain's checkpoint row in db.
 func newSubsChain(ctx context.Context, db *pgxpool.Pool) (*subsChain, error) {
 	c := &subsChain{db: db, next: 1}
-	for _, name := range contracts.Names() {
-		a, err := contracts.ABI(name)
-		if err != nil {
-			return nil, err
-		}
-		ts, err := schema.ForContract(name, &a)
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
-			stmts := append([]string{t.CreateSQL()[0], t.PartitionSQL(0, 1_000_000)}, t.CreateSQL()[1:]...)
-			for _, s := range stmts {
-				if _, err := db.Exec(ctx, s); err != nil {
-					return nil, fmt.Errorf("creating %s: %w", t.Name, err)
-				}
+	ts, err := schema.ForContracts(contracts.Names(), contracts.ABI)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		stmts := append([]string{t.CreateSQL()[0], t.PartitionSQL(0, 1_000_000)}, t.CreateSQL()[1:]...)
+		for _, s := range stmts {
+			if _, err := db.Exec(ctx, s); err != nil {
+				return nil, fmt.Errorf("creating %s: %w", t.Name, err)
 			}
-			if name == contracts.RahatProject && t.Event == "ClaimCreated" {
-				c.claim = t
-			}
+		}
+		if t.Contract == contracts.RahatProject && t.Event == "ClaimCreated" {
+			c.claim = t
 		}
 	}
 	if c.claim == nil {

@@ -18,17 +18,9 @@ import (
 // allTables returns the event tables of every contract, as the indexer creates them.
 func allTables(t *testing.T) []*schema.Table {
 	t.Helper()
-	var out []*schema.Table
-	for _, name := range contracts.Names() {
-		a, err := contracts.ABI(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts, err := schema.ForContract(name, &a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, ts...)
+	out, err := schema.ForContracts(contracts.Names(), contracts.ABI)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"math/big"
 	"strings"
 	"testing"
@@ -217,5 +218,29 @@ func TestCoveringIndexes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestForContracts(t *testing.T) {
+	t.Parallel()
+	parsed, err := abi.JSON(strings.NewReader(testABI))
+	if err != nil {
+		t.Fatal(err)
+	}
+	abiOf := func(name string) (abi.ABI, error) {
+		if name == "Missing" {
+			return abi.ABI{}, errors.New("no such contract")
+		}
+		return parsed, nil
+	}
+	ts, err := ForContracts([]string{"First", "Second"}, abiOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ts) != 2 || ts[0].Contract != "First" || ts[1].Contract != "Second" {
+		t.Fatalf("tables %+v, want Thing of First then of Second", ts)
+	}
+	if _, err := ForContracts([]string{"First", "Missing"}, abiOf); err == nil || !strings.Contains(err.Error(), "Missing") {
+		t.Fatalf("an unknown contract: %v, want an error naming it", err)
 	}
 }

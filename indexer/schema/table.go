@@ -67,6 +67,24 @@ type Table struct {
 	params     []Column      // parameter columns in ABI order
 }
 
+// ForContracts returns the tables of every named contract (ForContract), contract by contract in
+// the order given; abiOf resolves a name to its ABI (contracts.ABI for the embedded contracts).
+func ForContracts(names []string, abiOf func(name string) (abi.ABI, error)) ([]*Table, error) {
+	var out []*Table
+	for _, name := range names {
+		a, err := abiOf(name)
+		if err != nil {
+			return nil, fmt.Errorf("ABI of %s: %w", name, err)
+		}
+		ts, err := ForContract(name, &a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
+}
+
 // ForContract returns the tables of every non-anonymous event of a contract ABI, sorted by name.
 // Anonymous events have no topic0 to route them by and are not indexed.
 func ForContract(contract string, a *abi.ABI) ([]*Table, error) {
