@@ -129,9 +129,16 @@ func Start(ctx context.Context, cfg Config) (*Chain, error) {
 	c.markForkchoice(backend.BlockChain().CurrentBlock())
 	c.client = ethclient.NewClient(stack.Attach())
 
-	c.wg.Add(2)
+	c.wg.Add(1)
 	go c.intervalLoop()
-	go c.autoMineLoop(cfg.AutoMine)
+	if cfg.AutoMine {
+		// Subscribed before Start returns: a transaction sent right after it must not slip in
+		// before the subscription and wait for a block that never comes.
+		events := make(chan core.NewTxsEvent, 64)
+		sub := backend.TxPool().SubscribeTransactions(events, true)
+		c.wg.Add(1)
+		go c.autoMineLoop(events, sub)
+	}
 
 	head := backend.BlockChain().CurrentBlock()
 	c.log.Info("dev chain started", "http", c.HTTPURL(), "ws", c.WSURL(), "head", head.Number.Uint64(),

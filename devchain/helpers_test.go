@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/big"
 	"net/http"
@@ -89,10 +90,14 @@ func signTx(t testing.TB, key *ecdsa.PrivateKey, nonce uint64, to *common.Addres
 	return tx
 }
 
-// send signs and submits a transaction from key with its next pool nonce.
+// send signs and submits a transaction from key with its next pool nonce. The pool accepts a
+// transaction before it promotes it (eth_sendRawTransaction returns first), so send waits until the
+// pool's pending nonce has moved past it: the next send would otherwise read the same nonce again
+// and be refused as "already known".
 func send(t testing.TB, ctx context.Context, ec *ethclient.Client, key *ecdsa.PrivateKey, to *common.Address, data []byte, gas uint64) *types.Transaction {
 	t.Helper()
-	nonce, err := ec.PendingNonceAt(ctx, crypto.PubkeyToAddress(key.PublicKey))
+	from := crypto.PubkeyToAddress(key.PublicKey)
+	nonce, err := ec.PendingNonceAt(ctx, from)
 	if err != nil {
 		t.Fatalf("reading nonce: %v", err)
 	}
@@ -100,6 +105,13 @@ func send(t testing.TB, ctx context.Context, ec *ethclient.Client, key *ecdsa.Pr
 	if err := ec.SendTransaction(ctx, tx); err != nil {
 		t.Fatalf("sending tx: %v", err)
 	}
+	waitFor(t, 10*time.Second, fmt.Sprintf("the pool to promote nonce %d of %s", nonce, from), func() bool {
+		next, err := ec.PendingNonceAt(ctx, from)
+		if err != nil {
+			t.Fatalf("reading nonce: %v", err)
+		}
+		return next > nonce
+	})
 	return tx
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/core"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/event"
 	"github.com/ethereum/go-ethereum/miner"
 )
 
@@ -187,13 +188,8 @@ func (c *Chain) intervalLoop() {
 // feed blocks its sender until every subscriber reads, so a separate goroutine drains it into a
 // one-slot signal: a Reorg that holds the semaphore while its Before hook submits transactions
 // must never wait on us.
-func (c *Chain) autoMineLoop(enabled bool) {
+func (c *Chain) autoMineLoop(events <-chan core.NewTxsEvent, sub event.Subscription) {
 	defer c.wg.Done()
-	if !enabled {
-		return
-	}
-	events := make(chan core.NewTxsEvent, 64)
-	sub := c.eth.TxPool().SubscribeTransactions(events, true)
 	defer sub.Unsubscribe()
 	signal := make(chan struct{}, 1)
 	c.wg.Add(1)
