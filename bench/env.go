@@ -79,6 +79,7 @@ func suites() []Suite {
 		graphqlSuite(),
 		smsSuite(),
 		apiSuite(),
+		keyringSuite(),
 		subsSuite(),
 	}
 }

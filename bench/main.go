@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string) error {
 			return fmt.Errorf("suite %s: %w", s.Name, err)
 		}
 		for _, r := range rs {
-			fmt.Printf("%-48s %14.2f %-10s ratio %.2f vs %s (target %s: met=%v)\n", r.Name, r.Value, r.Unit, r.Ratio, r.Baseline, r.Target, r.Met)
+			fmt.Printf("%-48s %14.2f %-10s ratio %s vs %s (target %s: met=%v)\n", r.Name, r.Value, r.Unit, ratioText(r.Ratio), r.Baseline, r.Target, r.Met)
 		}
 		results = append(results, rs...)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -55,7 +56,7 @@ func writeReports(root, command string, started time.Time, results []Result, mer
 		if r.Met {
 			met = "yes"
 		}
-		fmt.Fprintf(&sb, "| %s | %.2f | %s | %s | %.2f | %.2f | %s | %s |\n", r.Name, r.Value, r.Unit, r.Baseline, r.BaselineValue, r.Ratio, r.Target, met)
+		fmt.Fprintf(&sb, "| %s | %.2f | %s | %s | %.2f | %s | %s | %s |\n", r.Name, r.Value, r.Unit, r.Baseline, r.BaselineValue, ratioText(r.Ratio), r.Target, met)
 	}
 	mdPath := filepath.Join(root, "docs", "benchmarks.md")
 	if err := os.MkdirAll(filepath.Dir(mdPath), 0o755); err != nil {
@@ -89,4 +90,13 @@ func procField(path, key string) string {
 		}
 	}
 	return ""
+}
+
+// ratioText prints a ratio with two decimals, or with two significant digits when it is below
+// 0.01 (a change of several orders of magnitude would otherwise print as 0.00).
+func ratioText(r float64) string {
+	if r != 0 && r < 0.01 {
+		return strconv.FormatFloat(r, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(r, 'f', 2, 64)
 }

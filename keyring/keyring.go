@@ -1,10 +1,12 @@
 package keyring
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -18,7 +20,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -34,11 +35,14 @@ type Ring struct {
 	pass    string
 	ks      *keystore.KeyStore // nil without a keystore directory
 	db      *pgxpool.Pool      // keyring_keys; nil: new keys go to the directory
+	kek     *kek               // seals keyring_keys; set with db
+	log     *slog.Logger
 	scryptN int
 	scryptP int
 
 	// kdf runs one scrypt at a time: with the standard parameters each needs 256 MiB and about
-	// a second of CPU, and a serve pod's memory limit holds one, not several. Taken after mu.
+	// a second of CPU, and a serve pod's memory limit holds one, not several. Only keystore files
+	// and keys stored by earlier versions need one; mu is never held while it is.
 	kdf sync.Mutex
 
 	mu     sync.Mutex
@@ -57,11 +61,13 @@ type Options struct {
 	Light bool
 	// Static are extra keys held in memory only (development keys from the environment).
 	Static []*ecdsa.PrivateKey
-	// DB, when set, holds the keys NewKey creates (keyring_keys, migration 0045), encrypted as in
-	// a keystore file, so that every replica signs for every one and backups keep them; the
-	// directory then only provides the fixed keys (operator, OTP server) and the vendor keys
-	// written there by earlier versions.
+	// DB, when set, holds the keys NewKey creates (keyring_keys), sealed under the database's
+	// key-encryption key (keyring_kek, derived from Passphrase once in Open), so that every
+	// replica signs for every one and backups keep them; the directory then only provides the
+	// fixed keys (operator, OTP server) and the vendor keys written there by earlier versions.
 	DB *pgxpool.Pool
+	// Logger receives warnings (never a key); nil: discarded.
+	Logger *slog.Logger
 }
 
 // dbTimeout bounds a read of one key from the database.
@@ -74,6 +80,7 @@ func Open(ctx context.Context, opts Options) (*Ring, error) {
 		n, p = keystore.LightScryptN, keystore.LightScryptP
 	}
 	r := &Ring{dir: opts.Dir, pass: opts.Passphrase, db: opts.DB, scryptN: n, scryptP: p,
+		log:  cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		keys: map[common.Address]*ecdsa.PrivateKey{}, files: map[common.Address]accounts.Account{}, stored: map[common.Address]bool{}}
 	for _, k := range opts.Static {
 		r.keys[crypto.PubkeyToAddress(k.PublicKey)] = k
@@ -82,6 +89,11 @@ func Open(ctx context.Context, opts Options) (*Ring, error) {
 		return nil, errors.New("keyring: the keystore needs a passphrase (RAHAT_KEYSTORE_PASSWORD)")
 	}
 	if opts.DB != nil {
+		k, err := openKEK(ctx, opts.DB, opts.Passphrase, n, p)
+		if err != nil {
+			return nil, err
+		}
+		r.kek = k
 		rows, _ := opts.DB.Query(ctx, `SELECT address FROM keyring_keys`)
 		addrs, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
 		if err != nil {
@@ -137,24 +149,26 @@ func (r *Ring) Signer(addr common.Address) (txmgr.Signer, error) {
 
 func (r *Ring) key(addr common.Address) (*ecdsa.PrivateKey, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if k, ok := r.keys[addr]; ok {
+	k, ok := r.keys[addr]
+	a, inFile := r.files[addr]
+	r.mu.Unlock()
+	if ok {
 		return k, nil
 	}
 	// A file known since Open first, then the database (another replica may have created the
-	// key there since), then a file another replica may have written since.
-	a, ok := r.files[addr]
-	if !ok {
+	// key there since), then a file another replica may have written since. Loaded without mu:
+	// a slow load (a keystore file's scrypt) must not hold up the signers already in memory.
+	if !inFile {
 		if k, err := r.fromDB(addr); k != nil || err != nil {
 			return k, err
 		}
 		if r.ks != nil {
 			r.ks.Accounts() // the keystore may have picked up a file written by another replica
 			if r.ks.HasAddress(addr) {
-				a, ok = accounts.Account{Address: addr}, true
+				a, inFile = accounts.Account{Address: addr}, true
 			}
 		}
-		if !ok {
+		if !inFile {
 			return nil, fmt.Errorf("%w %s", ErrUnknownKey, addr.Hex())
 		}
 	}
@@ -166,39 +180,86 @@ func (r *Ring) key(addr common.Address) (*ecdsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: reading the key of %s: %w", addr.Hex(), err)
 	}
-	k, err := r.decrypt(blob)
-	if err != nil {
-		return nil, fmt.Errorf("keyring: decrypting the key of %s (wrong passphrase?)", addr.Hex())
-	}
-	r.keys[addr] = k.PrivateKey
-	return k.PrivateKey, nil
+	return r.remember(addr, func() (*ecdsa.PrivateKey, error) {
+		k, err := keystore.DecryptKey(blob, r.pass)
+		if err != nil {
+			return nil, fmt.Errorf("keyring: decrypting the key of %s (wrong passphrase?)", addr.Hex())
+		}
+		return k.PrivateKey, nil
+	})
 }
 
-// fromDB returns the key of addr from keyring_keys, decrypted; nil without one (or a database).
-// r.mu is held.
+// remember runs a slow decryption under kdf, unless another caller has loaded the key meanwhile,
+// and keeps its key.
+func (r *Ring) remember(addr common.Address, decrypt func() (*ecdsa.PrivateKey, error)) (*ecdsa.PrivateKey, error) {
+	r.kdf.Lock()
+	defer r.kdf.Unlock()
+	r.mu.Lock()
+	k, ok := r.keys[addr]
+	r.mu.Unlock()
+	if ok {
+		return k, nil
+	}
+	k, err := decrypt()
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.keys[addr] = k
+	r.mu.Unlock()
+	return k, nil
+}
+
+// fromDB returns the key of addr from keyring_keys, opened; nil without one (or a database). A
+// key stored by an earlier version (keystore JSON) is decrypted with its own scrypt and then
+// sealed under the KEK in place, so that it costs that once per database, not once per replica.
 func (r *Ring) fromDB(addr common.Address) (*ecdsa.PrivateKey, error) {
 	if r.db == nil {
 		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), dbTimeout)
 	defer cancel()
-	var blob []byte
-	err := r.db.QueryRow(ctx, `SELECT key_json FROM keyring_keys WHERE address = $1`, addr.Bytes()).Scan(&blob)
+	var sealed, legacy []byte
+	err := r.db.QueryRow(ctx, `SELECT sealed, key_json FROM keyring_keys WHERE address = $1`, addr.Bytes()).Scan(&sealed, &legacy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("keyring: reading the key of %s: %w", addr.Hex(), err)
 	}
-	k, err := r.decrypt(blob)
+	if sealed != nil {
+		k, err := r.kek.openKey(addr, sealed)
+		if err != nil {
+			return nil, err
+		}
+		r.mu.Lock()
+		r.keys[addr], r.stored[addr] = k, true
+		r.mu.Unlock()
+		return k, nil
+	}
+	k, err := r.remember(addr, func() (*ecdsa.PrivateKey, error) { return legacyKey(addr, legacy, r.pass) })
 	if err != nil {
-		return nil, fmt.Errorf("keyring: decrypting the stored key of %s (wrong passphrase?)", addr.Hex())
+		return nil, err
 	}
-	if k.Address != addr {
-		return nil, fmt.Errorf("keyring: the key stored for %s is %s's", addr.Hex(), k.Address.Hex())
+	r.mu.Lock()
+	r.stored[addr] = true
+	r.mu.Unlock()
+	if err := r.reseal(ctx, k); err != nil {
+		// The key is open and kept; the next replica to need it will try again.
+		r.log.Warn("keyring: sealing a stored key under the key-encryption key", "address", addr, "err", err)
 	}
-	r.keys[addr], r.stored[addr] = k.PrivateKey, true
-	return k.PrivateKey, nil
+	return k, nil
+}
+
+// reseal replaces a key's keystore JSON with its sealed form.
+func (r *Ring) reseal(ctx context.Context, pk *ecdsa.PrivateKey) error {
+	sealed, err := r.kek.sealKey(pk)
+	if err != nil {
+		return err
+	}
+	_, err = r.db.Exec(ctx, `UPDATE keyring_keys SET sealed = $2, key_json = NULL WHERE address = $1 AND sealed IS NULL`,
+		crypto.PubkeyToAddress(pk.PublicKey).Bytes(), sealed)
+	return err
 }
 
 // NewKey creates a key, stores it encrypted (in the database, else in the keystore directory)
@@ -222,37 +283,24 @@ func (r *Ring) NewKey(ctx context.Context) (common.Address, error) {
 	return a.Address, nil
 }
 
-// decrypt opens a keystore file's JSON, one scrypt at a time.
-func (r *Ring) decrypt(blob []byte) (*keystore.Key, error) {
-	r.kdf.Lock()
-	defer r.kdf.Unlock()
-	return keystore.DecryptKey(blob, r.pass)
-}
-
-// newStoredKey creates a key in keyring_keys.
+// newStoredKey creates a key in keyring_keys, sealed under the KEK.
 func (r *Ring) newStoredKey(ctx context.Context) (common.Address, error) {
 	pk, err := crypto.GenerateKey()
 	if err != nil {
 		return common.Address{}, fmt.Errorf("keyring: creating a key: %w", err)
 	}
-	id, err := uuid.NewRandom()
+	addr := crypto.PubkeyToAddress(pk.PublicKey)
+	sealed, err := r.kek.sealKey(pk)
 	if err != nil {
-		return common.Address{}, fmt.Errorf("keyring: creating a key: %w", err)
+		return common.Address{}, fmt.Errorf("keyring: sealing a new key: %w", err)
 	}
-	k := &keystore.Key{Id: id, Address: crypto.PubkeyToAddress(pk.PublicKey), PrivateKey: pk}
-	r.kdf.Lock()
-	blob, err := keystore.EncryptKey(k, r.pass, r.scryptN, r.scryptP)
-	r.kdf.Unlock()
-	if err != nil {
-		return common.Address{}, fmt.Errorf("keyring: encrypting a new key: %w", err)
-	}
-	if _, err := r.db.Exec(ctx, `INSERT INTO keyring_keys (address, key_json) VALUES ($1, $2)`, k.Address.Bytes(), blob); err != nil {
+	if _, err := r.db.Exec(ctx, `INSERT INTO keyring_keys (address, sealed) VALUES ($1, $2)`, addr.Bytes(), sealed); err != nil {
 		return common.Address{}, fmt.Errorf("keyring: storing a new key: %w", err)
 	}
 	r.mu.Lock()
-	r.keys[k.Address], r.stored[k.Address] = pk, true
+	r.keys[addr], r.stored[addr] = pk, true
 	r.mu.Unlock()
-	return k.Address, nil
+	return addr, nil
 }
 
 // Dir is the keystore directory.

@@ -153,7 +153,7 @@ func newServeMux(ctx context.Context, g *errgroup.Group, d serveDeps) (*http.Ser
 	if len(d.sec.JWT) == 0 && cfg.Auth.JWKSFile == "" && cfg.Auth.JWKSURL == "" {
 		return nil, errors.New("the REST API needs RAHAT_JWT_SECRET or auth.jwks_file / auth.jwks_url")
 	}
-	ring, err := keyring.Open(ctx, keyring.Options{Dir: keystoreDir(cfg), Passphrase: d.sec.KeystorePass, Light: d.dev, Static: d.sec.HexKeys, DB: d.db.Pool})
+	ring, err := keyring.Open(ctx, keyring.Options{Dir: keystoreDir(cfg), Passphrase: d.sec.KeystorePass, Light: d.dev, Static: d.sec.HexKeys, DB: d.db.Pool, Logger: d.log})
 	if err != nil {
 		return nil, err
 	}
