@@ -63,6 +63,9 @@ func buildCovering(ctx context.Context, conn *pgx.Conn, t *schema.Table, c schem
 	if err != nil {
 		return 0, err
 	}
+	if len(parts) > 0 {
+		log.Info("building a covering index", "table", t.Name, "index", c.Name, "partitions", len(parts))
+	}
 	for i, p := range parts {
 		start := time.Now()
 		var invalid bool
@@ -119,7 +122,7 @@ func (r *run) startCovering(ctx context.Context) {
 	go func() {
 		defer close(done)
 		start := time.Now()
-		r.log.Info("backfill done; building covering indexes for filtered lists")
+		r.log.Debug("backfill done; checking the covering indexes for filtered lists")
 		for failures := 0; ; failures++ {
 			n, err := BuildCoveringIndexes(ctx, r.db, r.cat.tables, r.log)
 			switch {
@@ -127,7 +130,12 @@ func (r *run) startCovering(ctx context.Context) {
 				r.log.Info("covering index build interrupted; it resumes at the next start", "built", n)
 				return
 			case err == nil:
-				r.log.Info("covering indexes ready", "partition_indexes_built", n, "took", time.Since(start).Round(time.Millisecond))
+				// Logged when there was something to build: a restart finds them in place.
+				level := slog.LevelDebug
+				if n > 0 {
+					level = slog.LevelInfo
+				}
+				r.log.Log(ctx, level, "covering indexes ready", "partition_indexes_built", n, "took", time.Since(start).Round(time.Millisecond))
 				r.ix.update(func(s *Status) { s.CoveringReady = true })
 				return
 			}
