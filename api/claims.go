@@ -288,8 +288,9 @@ func (s *Server) submitCode(ctx context.Context, rq *request) (int, any, error) 
 	if err != nil {
 		return 0, nil, internal(err)
 	}
+	// After the code's own transaction: the vendor may have the code before it is mined.
 	txID, err := s.cfg.Tx.Enqueue(ctx, rq.tx, txmgr.Request{Signer: c.vendor, To: c.project, Data: data,
-		Kind: kindClaimProcess, Ref: ref("claim", c.id)})
+		Kind: kindClaimProcess, Ref: ref("claim", c.id), After: *c.otpTx})
 	if err != nil {
 		return 0, nil, enqueueError(err)
 	}
@@ -317,8 +318,8 @@ func (s *Server) lockClaim(ctx context.Context, rq *request, id int64) (claimRow
 	return c, nil
 }
 
-// codeUsable refuses a code for a claim in the wrong state, out of attempts, whose code is not on
-// chain yet, or expired.
+// codeUsable refuses a code for a claim in the wrong state, out of attempts, expired, or whose
+// transaction failed.
 func (s *Server) codeUsable(ctx context.Context, tx pgx.Tx, c claimRow) error {
 	switch c.state {
 	case "creating":
@@ -340,13 +341,15 @@ func (s *Server) codeUsable(ctx context.Context, tx pgx.Tx, c claimRow) error {
 	if c.otpTx == nil {
 		return internal(fmt.Errorf("claim %d is code_sent without an OTP transaction", c.id))
 	}
-	// Read in the request's transaction (not through txmgr's pool: see handler).
+	// Read in the request's transaction (not through txmgr's pool: see handler). A code whose
+	// transaction is not mined yet is accepted all the same: processClaim waits for it
+	// (txmgr.Request.After). One that failed, or reverted on chain, will never be active.
 	var state, txErr string
 	if err := tx.QueryRow(ctx, `SELECT state, error FROM txmgr_txs WHERE id = $1`, *c.otpTx).Scan(&state, &txErr); err != nil {
 		return dbError("reading the code's transaction", err)
 	}
-	if (state != string(txmgr.StateMined) && state != string(txmgr.StateFinal)) || txErr != "" {
-		return errorf(CodeConflict, "the code is not active on chain yet; retry in a few seconds")
+	if state == string(txmgr.StateFailed) || (state == string(txmgr.StateMined) && txErr != "") {
+		return errorf(CodeConflict, "the code could not be put on chain (%s); ask for a new one (resend)", txErr)
 	}
 	return nil
 }

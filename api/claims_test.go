@@ -9,6 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ethereum/go-ethereum/accounts/abi/bind"
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/params"
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rahataid/rahat/api"
@@ -272,4 +277,73 @@ func hasLabel(m *dto.Metric, name, value string) bool {
 		}
 	}
 	return false
+}
+
+// TestCodeBeforeItIsOnChain: the beneficiary's SMS can arrive before addOtpToClaim is mined. The
+// right code is accepted then (202), and processClaim waits for the code's transaction instead
+// of reverting: here the OTP server key has no ether until the test sends it some, so the code's
+// transaction cannot be mined before the code is submitted.
+func TestCodeBeforeItIsOnChain(t *testing.T) {
+	t.Parallel()
+	otpKey, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, worldOpts{otpKey: otpKey})
+	ben := w.registerBens(w.proj.Project, 1)[0]
+	if d := w.waitDistribution(w.distribute([]allocation{{ben.addr.Hex(), "1000"}}).ID, time.Minute); d.State != "final" {
+		t.Fatalf("distribution: %+v", d)
+	}
+	v := w.registerVendor()
+	r := w.call(http.MethodPost, "/v1/vendor/claims", v.tok, map[string]any{"project": w.proj.Project.Hex(),
+		"beneficiary": ben.addr.Hex(), "amount": "250"}, idem()...)
+	if r.status != http.StatusAccepted {
+		t.Fatalf("claim: %d %s", r.status, r.body)
+	}
+	var c claim
+	r.json(t, &c)
+	id := c.ID
+	eventually(t, time.Minute, "the code to be sent", func() bool {
+		c = claim{}
+		w.call(http.MethodGet, fmt.Sprintf("/v1/vendor/claims/%d", id), v.tok, nil).json(t, &c)
+		return c.State == "code_sent"
+	})
+	for _, tx := range c.Transactions {
+		if tx.Kind == "claim_otp" && (tx.State == "mined" || tx.State == "final") {
+			t.Fatalf("the code's transaction is %s, from a key without ether", tx.State)
+		}
+	}
+
+	code := w.code(c, 1)
+	if r := w.call(http.MethodPost, fmt.Sprintf("/v1/vendor/claims/%d/code", c.ID), v.tok, map[string]string{"code": code}, idem()...); r.status != http.StatusAccepted {
+		t.Fatalf("the right code before its transaction is mined: %d %s", r.status, r.body)
+	}
+	w.fund(crypto.PubkeyToAddress(otpKey.PublicKey))
+	w.waitClaim(v, c.ID, "processed")
+	if a := w.allocation(w.proj.Project, ben.addr); a.Cmp(big.NewInt(750)) != 0 {
+		t.Fatalf("allocation after the claim: %s", a)
+	}
+}
+
+// fund sends to one ether from the deployer's key, and waits until it is mined.
+func (w *world) fund(to common.Address) {
+	w.t.Helper()
+	ctx := w.t.Context()
+	from := crypto.PubkeyToAddress(w.deployer.PublicKey)
+	nonce, err := w.client.PendingNonceAt(ctx, from)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	tx, err := types.SignNewTx(w.deployer, types.LatestSignerForChainID(w.chain.ChainID()), &types.DynamicFeeTx{
+		ChainID: w.chain.ChainID(), Nonce: nonce, GasTipCap: big.NewInt(params.GWei), GasFeeCap: big.NewInt(100 * params.GWei),
+		Gas: 21_000, To: &to, Value: big.NewInt(params.Ether)})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.client.SendTransaction(ctx, tx); err != nil {
+		w.t.Fatalf("funding %s: %v", to, err)
+	}
+	if _, err := bind.WaitMined(ctx, w.client, tx); err != nil {
+		w.t.Fatalf("funding %s: %v", to, err)
+	}
 }

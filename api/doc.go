@@ -59,9 +59,11 @@
 // the CodeSender (the SMS service's durable queue, in the same transaction), and stores the hash,
 // the salt and the expiry. The code is then nowhere but in the SMS queue. A submitted code is
 // checked against the hash (constant time) before anything is sent: wrong codes count against
-// MaxAttempts, expired ones are refused, a used one is a conflict; a code is accepted only once
-// its hash is mined on chain. processClaim then gets the salted code in its call data, as the
-// contract requires; that is public, and happens only once the code is spent.
+// MaxAttempts, expired ones are refused, a used one is a conflict. A right code is accepted even
+// before its hash is mined (the SMS can reach the beneficiary first): processClaim is enqueued
+// with txmgr.Request.After set to addOtpToClaim, so the vendor's sender holds it until that is
+// mined, and it fails unsent if that fails. processClaim then gets the salted code in its call
+// data, as the contract requires; that is public, and happens only once the code is spent.
 //
 // The salt is what keeps the code secret: the contract publishes the hash, and the hash of a
 // numeric code alone is reversed by trying every value. With 16 secret bytes in it, the vendor

@@ -85,6 +85,7 @@ type world struct {
 
 type worldOpts struct {
 	chain       devchain.Config
+	otpKey      *ecdsa.PrivateKey // the projects' OTP server key; nil: a funded dev chain key
 	confirm     uint64
 	maxInFlight int
 	apiCfg      func(*api.Config)
@@ -115,7 +116,7 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	t.Cleanup(func() { rc.Close(); transport.CloseIdleConnections() })
 	keys := chain.Keys()
 	w := &world{t: t, chain: chain, client: ethclient.NewClient(rc), deployer: keys[0], clk: &clock{}, logs: &syncbuf.Buffer{},
-		operator: crypto.PubkeyToAddress(keys[1].PublicKey), otp: crypto.PubkeyToAddress(keys[2].PublicKey),
+		operator: crypto.PubkeyToAddress(keys[1].PublicKey), otp: crypto.PubkeyToAddress(cmpOr(o.otpKey, keys[2]).PublicKey),
 		funder: crypto.PubkeyToAddress(keys[3].PublicKey)}
 	if w.dep, err = workload.Deploy(ctx, w.client, w.deployer, workload.Options{Logger: quiet}); err != nil {
 		t.Fatalf("deploying: %v", err)
@@ -152,7 +153,7 @@ func newWorld(t *testing.T, o worldOpts) *world {
 	if w.keys, err = apitest.NewKeyPool(o.vendors); err != nil {
 		t.Fatal(err)
 	}
-	w.allKeys = txmgr.NewStaticKeys(append([]*ecdsa.PrivateKey{keys[1], keys[2], keys[3]}, w.keys.Keys()...)...)
+	w.allKeys = txmgr.NewStaticKeys(append([]*ecdsa.PrivateKey{keys[1], cmpOr(o.otpKey, keys[2]), keys[3]}, w.keys.Keys()...)...)
 	w.txCfg = txmgr.Config{DB: openPool(t, w.url, 20), Client: w.client, ChainID: devchain.ChainID, Keys: w.allKeys,
 		Confirmations: cmpOr(o.confirm, 2), PollInterval: 50 * time.Millisecond, ResendAfter: time.Minute,
 		MaxInFlight: o.maxInFlight, Logger: w.logger("txmgr")}

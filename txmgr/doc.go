@@ -69,6 +69,14 @@
 // estimate is final and the transaction fails with the decoded reason (contracts.RevertOf).
 // Other estimate errors (node down, insufficient funds) are retried every round, also in order.
 //
+// Nonces order one signer's transactions; Request.After orders them across signers. A queued
+// transaction with After is not estimated until that transaction is mined (without a revert),
+// and everything queued behind it waits with it; if that transaction fails, this one fails
+// without a nonce and the queue moves on. Its estimate reverting while the other is mined but not
+// final is waited out as above (a reorg may have taken the other out). The API uses it for a
+// claim's processClaim (the vendor's key), which needs the code that addOtpToClaim (the OTP
+// server's key) puts on chain.
+//
 // # Tracking, reorgs and replacement
 //
 // Every round the sender reads the head and, for each transaction with a nonce that is not

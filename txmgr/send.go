@@ -88,12 +88,19 @@ type queued struct {
 	value    *big.Int
 	gasLimit uint64
 	attempts int
+	// after is the transaction this one waits for (Request.After), 0 for none; afterState and
+	// afterError are its state and error when read.
+	after      int64
+	afterState State
+	afterError string
 }
 
 const selectQueued = `
-SELECT id, to_addr, data, value::text, gas_limit, attempts FROM txmgr_txs
-WHERE chain_id = $1 AND signer = $2 AND state = 'queued'
-ORDER BY id LIMIT $3`
+SELECT t.id, t.to_addr, t.data, t.value::text, t.gas_limit, t.attempts,
+       coalesce(t.after_tx, 0), coalesce(a.state, ''), coalesce(a.error, '')
+FROM txmgr_txs t LEFT JOIN txmgr_txs a ON a.id = t.after_tx
+WHERE t.chain_id = $1 AND t.signer = $2 AND t.state = 'queued'
+ORDER BY t.id LIMIT $3`
 
 // assign gives nonces to queued transactions in enqueue order, at most MaxInFlight in flight,
 // persists each signed attempt together with the signer's next nonce in one transaction, and only
@@ -112,7 +119,7 @@ func (s *sender) assign(ctx context.Context, r *round, inFlight int) error {
 		var to []byte
 		var value string
 		var gas int64
-		err := row.Scan(&q.id, &to, &q.data, &value, &gas, &q.attempts)
+		err := row.Scan(&q.id, &to, &q.data, &value, &gas, &q.attempts, &q.after, &q.afterState, &q.afterError)
 		q.to, q.gasLimit = common.BytesToAddress(to), uint64(gas)
 		q.value, _ = new(big.Int).SetString(value, 10)
 		return q, err
@@ -129,6 +136,19 @@ func (s *sender) assign(ctx context.Context, r *round, inFlight int) error {
 	var ready []queued
 	gas := make(map[int64]uint64)
 	for _, q := range qs {
+		if q.after != 0 {
+			if q.afterState == StateFailed {
+				if err := s.fail(ctx, q.id, fmt.Sprintf("transaction %d, which it waits for, failed: %s", q.after, q.afterError)); err != nil {
+					return err
+				}
+				continue
+			}
+			// Mined with an error is a revert on chain, failed once final: wait for that too.
+			if q.afterState != StateFinal && (q.afterState != StateMined || q.afterError != "") {
+				s.log.Debug("waiting for another transaction to be mined", "tx_id", q.id, "after", q.after, "after_state", q.afterState)
+				break // keep the order: later transactions wait for this one
+			}
+		}
 		g, err := s.gasFor(ctx, r, q)
 		if err == nil {
 			ready = append(ready, q)
@@ -143,10 +163,11 @@ func (s *sender) assign(ctx context.Context, r *round, inFlight int) error {
 			}
 			break // keep the order: later transactions wait for this one
 		}
-		if inFlight+len(ready) > 0 {
-			// It may depend on a transaction of ours that is not mined yet: estimate again once
-			// those are in.
-			s.log.Debug("gas estimate reverts while earlier transactions are pending; waiting", "tx_id", q.id, "reason", reason)
+		if inFlight+len(ready) > 0 || (q.after != 0 && q.afterState != StateFinal) {
+			// It may depend on a transaction of ours that is not mined yet, or on the one it
+			// waits for, mined but not final (a reorg may have taken it out): estimate again
+			// once those are in.
+			s.log.Debug("gas estimate reverts while transactions it may depend on are pending; waiting", "tx_id", q.id, "reason", reason)
 			break
 		}
 		if err := s.fail(ctx, q.id, reason); err != nil {
@@ -226,13 +247,13 @@ UPDATE txmgr_txs SET state = 'failed', error = $2, done_at = now(), updated_at =
 WHERE id = $1 AND state = 'queued'`
 
 // fail marks a queued transaction failed without ever giving it a nonce: its gas estimate reverts
-// with nothing of ours pending that could change that.
+// with nothing of ours pending that could change that, or the transaction it waits for failed.
 func (s *sender) fail(ctx context.Context, id int64, reason string) error {
 	if _, err := s.conn.Exec(ctx, updateFailed, id, reason); err != nil {
 		return fmt.Errorf("marking transaction %d failed: %w", id, err)
 	}
 	s.m.met.transitions.WithLabelValues(string(StateFailed)).Inc()
-	s.log.Info("transaction failed: its gas estimate reverts", "tx_id", id, "reason", reason)
+	s.log.Info("transaction failed before it was sent", "tx_id", id, "reason", reason)
 	return nil
 }
 

@@ -76,6 +76,11 @@ type Request struct {
 	Kind string
 	// Ref is the caller's reference, e.g. a distribution id (at most 256 bytes); ListByRef finds it.
 	Ref string
+	// After, when not 0, is the id of a transaction (of any signer, on the same chain) that must
+	// be mined before this one is sent; if it fails, this one fails too without being sent. While
+	// it waits, the signer's later transactions wait behind it, in order. Once it is mined, a
+	// gas estimate that reverts is retried until it is final, not failed at once.
+	After int64
 }
 
 // Tx is a transaction as the manager records it.
@@ -187,8 +192,8 @@ func New(cfg Config) (*Manager, error) {
 const maxDataLen = 120 * 1024
 
 const insertTx = `
-INSERT INTO txmgr_txs (chain_id, signer, to_addr, data, value, gas_limit, kind, ref)
-VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8)
+INSERT INTO txmgr_txs (chain_id, signer, to_addr, data, value, gas_limit, kind, ref, after_tx)
+VALUES ($1, $2, $3, $4, $5::numeric, $6, $7, $8, $9)
 RETURNING id`
 
 // Enqueue writes req to the outbox inside the caller's transaction tx, so that it commits or
@@ -215,6 +220,20 @@ func (m *Manager) Enqueue(ctx context.Context, tx pgx.Tx, req Request) (int64, e
 		return 0, fmt.Errorf("%w: ref longer than 256 bytes", ErrInvalidRequest)
 	case req.To == (common.Address{}):
 		return 0, fmt.Errorf("%w: no recipient (contract creation is not supported)", ErrInvalidRequest)
+	case req.After < 0:
+		return 0, fmt.Errorf("%w: After %d is not a transaction id", ErrInvalidRequest, req.After)
+	}
+	var after *int64
+	if req.After != 0 {
+		var chain int64
+		err := tx.QueryRow(ctx, `SELECT chain_id FROM txmgr_txs WHERE id = $1`, req.After).Scan(&chain)
+		if errors.Is(err, pgx.ErrNoRows) || (err == nil && chain != int64(m.cfg.ChainID)) {
+			return 0, fmt.Errorf("%w: After: no transaction %d on chain %d", ErrInvalidRequest, req.After, m.cfg.ChainID)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("enqueueing %s transaction: reading transaction %d: %w", req.Kind, req.After, err)
+		}
+		after = &req.After
 	}
 	data := req.Data
 	if data == nil {
@@ -222,7 +241,7 @@ func (m *Manager) Enqueue(ctx context.Context, tx pgx.Tx, req Request) (int64, e
 	}
 	var id int64
 	err := tx.QueryRow(ctx, insertTx, int64(m.cfg.ChainID), req.Signer.Bytes(), req.To.Bytes(), data,
-		value.String(), int64(req.GasLimit), req.Kind, req.Ref).Scan(&id)
+		value.String(), int64(req.GasLimit), req.Kind, req.Ref, after).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("enqueueing %s transaction from %s: %w", req.Kind, req.Signer, err)
 	}
