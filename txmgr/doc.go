@@ -72,7 +72,9 @@
 // Nonces order one signer's transactions; Request.After orders them across signers. A queued
 // transaction with After is not estimated until that transaction is mined (without a revert),
 // and everything queued behind it waits with it; if that transaction fails, this one fails
-// without a nonce and the queue moves on. Its estimate reverting while the other is mined but not
+// without a nonce and the queue moves on. When a transaction is mined or fails, the trigger
+// announces the queued transactions that wait for it, so their senders act at once rather than
+// at their next poll. Its estimate reverting while the other is mined but not
 // final is waited out as above (a reorg may have taken the other out). The API uses it for a
 // claim's processClaim (the vendor's key), which needs the code that addOtpToClaim (the OTP
 // server's key) puts on chain.
