@@ -11,6 +11,7 @@ import (
 	"github.com/ethereum/go-ethereum/accounts/abi/bind"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/rahataid/rahat/contracts"
 	"github.com/rahataid/rahat/contracts/bindings"
 )
 
@@ -35,7 +36,10 @@ func TestAfter(t *testing.T) {
 	if _, err := bind.WaitDeployed(t.Context(), b.client, tx); err != nil {
 		t.Fatal(err)
 	}
-	_, tokenABI := deployToken(t, b)
+	tokenABI, err := contracts.ABI("RahatToken")
+	if err != nil {
+		t.Fatal(err)
+	}
 	m := newManager(t, b.config(t, minter, funder))
 	start(t, m)
 	// The holder's transactions go through another manager (another replica) that polls once an
