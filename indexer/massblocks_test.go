@@ -263,6 +263,8 @@ func TestMassBlocksEveryPath(t *testing.T) {
 	for _, cfg := range configs {
 		t.Run(cfg.name, func(t *testing.T) {
 			t.Parallel()
+			// Its own deadline: a parallel subtest may wait long for a slot after the parent's began.
+			ctx := testCtx(t, 5*time.Minute)
 			db := pgtestNew(t)
 			ix := d.entityIndexer(t, db, cfg.mod)
 			stop := start(t, ix)

@@ -262,6 +262,8 @@ func TestLargeMixedBatches(t *testing.T) {
 	for i, c := range cuts {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
+			// Its own deadline: a parallel subtest may wait long for a slot after the parent's began.
+			ctx := testCtx(t, 5*time.Minute)
 			rng := rand.New(rand.NewPCG(uint64(i), 5))
 			db := pgtest.New(t)
 			batches := c.batches(rng)
@@ -278,6 +280,8 @@ func TestLargeMixedBatches(t *testing.T) {
 	// Rollbacks into the mass blocks, each followed by the undone blocks in another cut.
 	t.Run("rollbacks", func(t *testing.T) {
 		t.Parallel()
+		// Its own deadline: a parallel subtest may wait long for a slot after the parent's began.
+		ctx := testCtx(t, 5*time.Minute)
 		rng := rand.New(rand.NewPCG(99, 5))
 		db := pgtest.New(t)
 		for _, b := range byBlocks(events, 4, func(n int) int { return 1 + rng.IntN(n) }) {

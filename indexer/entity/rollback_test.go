@@ -61,6 +61,8 @@ func TestRollbackEqualsFresh(t *testing.T) {
 	for run := range *rollbackRuns {
 		t.Run(fmt.Sprint(run), func(t *testing.T) {
 			t.Parallel()
+			// Its own deadline: a parallel subtest may wait long for a slot after the parent's began.
+			ctx := testCtx(t, 5*time.Minute)
 			rng := rand.New(rand.NewPCG(uint64(run), 42))
 			db := pgtest.New(t)
 			applied := first - 1 // everything up to here is in db
