@@ -241,7 +241,7 @@ func (c *Cluster) initdb(ctx context.Context, password string) error {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	c.logger.Info("initialising a PostgreSQL cluster", "dir", l.dataDir, "version", c.bins.version, "user", c.acct.String())
-	if err := cmd.Run(); err != nil {
+	if err := runLocked(cmd); err != nil {
 		if ictx.Err() != nil {
 			err = fmt.Errorf("%w (timed out after %v)", err, c.cfg.StartTimeout)
 		}

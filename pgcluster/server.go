@@ -190,6 +190,22 @@ func (c *Cluster) launch(port int) (*server, error) {
 	return s, nil
 }
 
+// runLocked runs cmd to completion from a goroutine locked to its OS thread. A child started with
+// a parent-death signal (sysProcAttr) gets it when the thread that forked it exits, and Go
+// retires a thread when a goroutine locked to it exits: forked from an unlocked goroutine, the
+// child could be signalled as soon as another goroutine locked that thread and returned (launch's
+// goroutine does, when its server stops). initdb was interrupted that way ("caught signal") while
+// parallel tests started and stopped clusters.
+func runLocked(cmd *exec.Cmd) error {
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread() // the child is gone by then
+		done <- cmd.Run()
+	}()
+	return <-done
+}
+
 // serverArgs are the postmaster's command line. Settings override these parameters (and
 // postgresql.conf), except the data directory and the port, which the Cluster manages.
 func (c *Cluster) serverArgs(port int, sockDir string) []string {
