@@ -34,8 +34,9 @@
 // fast shutdown, when the parent dies. The kernel ties it to the thread that forked, not the
 // process, and the Go runtime retires a thread when a goroutine locked to it exits, so the
 // server is forked from a goroutine that locks its OS thread and stays on it, waiting for the
-// server, until the server is gone. We chose this over a watchdog process because it needs no
-// extra process, works however the parent dies, and costs one idle thread. Other systems have
+// server, until the server is gone; initdb likewise (runLocked), or a server goroutine that took
+// its forking thread and returned could interrupt it. We chose this over a watchdog process
+// because it needs no extra process, works however the parent dies, and costs one idle thread. Other systems have
 // no such signal: there a server whose parent is SIGKILLed keeps running until stopped by hand,
 // and the next Start on its directory reports it (ErrDataDirInUse, naming its PID).
 //
