@@ -99,7 +99,6 @@ func runKeyringSuite(ctx context.Context, env *Env) ([]Result, error) {
 	}
 	env.Log.Info("keyring: ring opened (one scrypt)", "took", opened.Round(time.Millisecond))
 
-	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	old := "keystore JSON per key as stored before (scrypt N=2^18 each)"
 	return []Result{
 		{Name: "vendor key created and stored", Value: ms(create), Unit: "ms/key",

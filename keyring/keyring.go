@@ -31,14 +31,12 @@ var ErrUnknownKey = errors.New("keyring: no key for address")
 
 // Ring is a set of signing keys.
 type Ring struct {
-	dir     string
-	pass    string
-	ks      *keystore.KeyStore // nil without a keystore directory
-	db      *pgxpool.Pool      // keyring_keys; nil: new keys go to the directory
-	kek     *kek               // seals keyring_keys; set with db
-	log     *slog.Logger
-	scryptN int
-	scryptP int
+	dir  string
+	pass string
+	ks   *keystore.KeyStore // nil without a keystore directory
+	db   *pgxpool.Pool      // keyring_keys; nil: new keys go to the directory
+	kek  *kek               // seals keyring_keys; set with db
+	log  *slog.Logger
 
 	// kdf runs one scrypt at a time: with the standard parameters each needs 256 MiB and about
 	// a second of CPU, and a serve pod's memory limit holds one, not several. Only keystore files
@@ -79,7 +77,7 @@ func Open(ctx context.Context, opts Options) (*Ring, error) {
 	if opts.Light {
 		n, p = keystore.LightScryptN, keystore.LightScryptP
 	}
-	r := &Ring{dir: opts.Dir, pass: opts.Passphrase, db: opts.DB, scryptN: n, scryptP: p,
+	r := &Ring{dir: opts.Dir, pass: opts.Passphrase, db: opts.DB,
 		log:  cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		keys: map[common.Address]*ecdsa.PrivateKey{}, files: map[common.Address]accounts.Account{}, stored: map[common.Address]bool{}}
 	for _, k := range opts.Static {
@@ -180,13 +178,20 @@ func (r *Ring) key(addr common.Address) (*ecdsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: reading the key of %s: %w", addr.Hex(), err)
 	}
-	return r.remember(addr, func() (*ecdsa.PrivateKey, error) {
-		k, err := keystore.DecryptKey(blob, r.pass)
-		if err != nil {
-			return nil, fmt.Errorf("keyring: decrypting the key of %s (wrong passphrase?)", addr.Hex())
-		}
-		return k.PrivateKey, nil
-	})
+	return r.remember(addr, func() (*ecdsa.PrivateKey, error) { return keystoreKey(addr, blob, r.pass) })
+}
+
+// keystoreKey decrypts go-ethereum keystore JSON (a keystore file, or a keyring_keys row written
+// before the KEK existed) with its own scrypt, and checks that it holds addr's key.
+func keystoreKey(addr common.Address, blob []byte, pass string) (*ecdsa.PrivateKey, error) {
+	k, err := keystore.DecryptKey(blob, pass)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: decrypting the key of %s (wrong passphrase?)", addr.Hex())
+	}
+	if k.Address != addr {
+		return nil, fmt.Errorf("keyring: the key stored for %s is %s's", addr.Hex(), k.Address.Hex())
+	}
+	return k.PrivateKey, nil
 }
 
 // remember runs a slow decryption under kdf, unless another caller has loaded the key meanwhile,
@@ -237,7 +242,7 @@ func (r *Ring) fromDB(addr common.Address) (*ecdsa.PrivateKey, error) {
 		r.mu.Unlock()
 		return k, nil
 	}
-	k, err := r.remember(addr, func() (*ecdsa.PrivateKey, error) { return legacyKey(addr, legacy, r.pass) })
+	k, err := r.remember(addr, func() (*ecdsa.PrivateKey, error) { return keystoreKey(addr, legacy, r.pass) })
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ethereum/go-ethereum/accounts/keystore"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/jackc/pgx/v5"
@@ -178,16 +177,4 @@ func (k *kek) openKey(addr common.Address, sealed []byte) (*ecdsa.PrivateKey, er
 		return nil, fmt.Errorf("keyring: the key sealed for %s is %s's", addr.Hex(), got.Hex())
 	}
 	return pk, nil
-}
-
-// legacyKey decrypts a keystore-format row (key_json, written before the KEK existed) for addr.
-func legacyKey(addr common.Address, blob []byte, pass string) (*ecdsa.PrivateKey, error) {
-	k, err := keystore.DecryptKey(blob, pass)
-	if err != nil {
-		return nil, fmt.Errorf("keyring: decrypting the stored key of %s (wrong passphrase?)", addr.Hex())
-	}
-	if k.Address != addr {
-		return nil, fmt.Errorf("keyring: the key stored for %s is %s's", addr.Hex(), k.Address.Hex())
-	}
-	return k.PrivateKey, nil
 }
